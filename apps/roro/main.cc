@@ -1,0 +1,84 @@
+// The `roro` command-line tool. Subcommands live in commands/*.cc and register themselves.
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <new>
+#include <stdexcept>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "roro/command_registry.h"
+
+namespace roro::cli {
+
+std::vector<Command>& CommandRegistry() {
+  static std::vector<Command> commands;
+  return commands;
+}
+
+bool RegisterCommand(Command command) {
+  CommandRegistry().push_back(std::move(command));
+  return true;
+}
+
+namespace {
+bool verbose_flag = false;
+}  // namespace
+
+bool Verbose() { return verbose_flag; }
+
+}  // namespace roro::cli
+
+int main(int argc, char** argv) {
+  using namespace roro::cli;
+  CLI::App app{"roro: provably stable modular recurrent networks (RNNs of RNNs)", "roro"};
+  app.require_subcommand(1, 1);
+  app.set_version_flag("--version", std::string("roro 0.1.0"));
+  app.add_flag("-v,--verbose", verbose_flag, "Log progress to stderr");
+  app.fallthrough();
+
+  auto& commands = CommandRegistry();
+  std::sort(commands.begin(), commands.end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
+  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
+  for (const Command& command : commands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    actions.emplace_back(sub, command.setup(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // prints help, returns 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage
+    return kExitUsage;
+  }
+  spdlog::set_level(verbose_flag ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("roro"));
+
+  for (auto& [sub, action] : actions) {
+    if (!sub->parsed()) continue;
+    try {
+      return action();
+    } catch (const CliError& e) {
+      std::cerr << "roro " << sub->get_name() << ": " << e.what() << "\n";
+      return e.code();
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "roro " << sub->get_name() << ": error: " << e.what() << "\n";
+      return kExitDataError;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "roro " << sub->get_name() << ": error: out of memory\n";
+      return kExitSoftware;
+    } catch (const std::exception& e) {
+      std::cerr << "roro " << sub->get_name() << ": error: " << e.what() << "\n";
+      return kExitSoftware;
+    }
+  }
+  return kExitUsage;
+}

