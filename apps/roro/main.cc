@@ -30,6 +30,15 @@ bool Verbose() { return verbose_flag; }
 
 }  // namespace roro::cli
 
+namespace {
+std::string FullName(const CLI::App* sub) {
+  std::string name = sub->get_name();
+  for (const CLI::App* parent = sub->get_parent(); parent && parent->get_parent(); parent = parent->get_parent())
+    name = parent->get_name() + " " + name;
+  return name;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace roro::cli;
   CLI::App app{"roro: provably stable modular recurrent networks (RNNs of RNNs)", "roro"};
@@ -43,7 +52,22 @@ int main(int argc, char** argv) {
             [](const Command& a, const Command& b) { return a.name < b.name; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
   for (const Command& command : commands) {
-    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    // "bench train" is subcommand "train" of a group "bench" (made on first use).
+    CLI::App* parent = &app;
+    std::string name = command.name;
+    if (auto space = name.find(' '); space != std::string::npos) {
+      const std::string group = name.substr(0, space);
+      name = name.substr(space + 1);
+      CLI::App* existing = nullptr;
+      for (CLI::App* candidate : app.get_subcommands([](CLI::App*) { return true; }))
+        if (candidate->get_name() == group) existing = candidate;
+      if (existing == nullptr) {
+        existing = app.add_subcommand(group, "Benchmarks that print figures (" + group + " SUBCOMMAND --help)");
+        existing->require_subcommand(1, 1);
+      }
+      parent = existing;
+    }
+    CLI::App* sub = parent->add_subcommand(name, command.description);
     actions.emplace_back(sub, command.setup(*sub));
   }
 
@@ -67,16 +91,16 @@ int main(int argc, char** argv) {
     try {
       return action();
     } catch (const CliError& e) {
-      std::cerr << "roro " << sub->get_name() << ": " << e.what() << "\n";
+      std::cerr << "roro " << FullName(sub) << ": " << e.what() << "\n";
       return e.code();
     } catch (const std::invalid_argument& e) {
-      std::cerr << "roro " << sub->get_name() << ": error: " << e.what() << "\n";
+      std::cerr << "roro " << FullName(sub) << ": error: " << e.what() << "\n";
       return kExitDataError;
     } catch (const std::bad_alloc&) {
-      std::cerr << "roro " << sub->get_name() << ": error: out of memory\n";
+      std::cerr << "roro " << FullName(sub) << ": error: out of memory\n";
       return kExitSoftware;
     } catch (const std::exception& e) {
-      std::cerr << "roro " << sub->get_name() << ": error: " << e.what() << "\n";
+      std::cerr << "roro " << FullName(sub) << ": error: " << e.what() << "\n";
       return kExitSoftware;
     }
   }

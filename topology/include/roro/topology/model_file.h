@@ -4,6 +4,7 @@
 /// written so that it reads back exactly, and save -> load -> save gives identical bytes.
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -27,5 +28,8 @@ Network LoadModel(const std::string& path);
 
 /// SHA-256 (hex) of SerializeModel(network): what certificates refer to.
 std::string ModelSha256(const Network& network);
+
+/// SHA-256 (FIPS 180-4) of any bytes as 64 lower-case hex digits.
+std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace roro

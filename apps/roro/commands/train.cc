@@ -1,0 +1,277 @@
+// `roro train`: train a Sparse Combo Net, keep the Euler map contracting, checkpoint, resume,
+// certify the result. See docs/training.md.
+//
+// Exit codes: 0 trained and certified (certificate verified), 1 the trained model is refuted
+// (or, before training, the model is refuted and --allow-uncertified was not given),
+// 2 trained but the certificate is inconclusive, 64 bad flags, 65 bad input (model, data,
+// checkpoint), 66 a named input file does not exist, 73 outputs cannot be written,
+// 75 training diverged (NaN/Inf; the last good checkpoint is kept, no model written).
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "roro/command_registry.h"
+#include "roro/contraction/certify.h"
+#include "roro/topology/model_file.h"
+#include "roro/training/checkpoint.h"
+#include "roro/training/datasets.h"
+#include "roro/training/progress.h"
+#include "roro/training/trainer.h"
+
+namespace roro::cli {
+namespace {
+
+constexpr int kExitDiverged = 75;
+
+std::atomic<bool> interrupt_requested{false};
+
+void OnInterrupt(int) {
+  interrupt_requested.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// Draws progress, and turns a first Ctrl-C into a clean stop (checkpoint, evaluate, model).
+class CliProgress : public TrainingCallback {
+ public:
+  explicit CliProgress(ProgressPrinter* printer) : printer_(printer) {}
+  CallbackReturn operator()(const TrainingProgress& progress) override {
+    (*printer_)(progress);
+    if (interrupt_requested.load()) {
+      if (!announced_) printer_->Message("interrupted: stopping after this batch (Ctrl-C again to kill)");
+      announced_ = true;
+      return CallbackReturn::kStop;
+    }
+    return CallbackReturn::kContinue;
+  }
+
+ private:
+  ProgressPrinter* printer_;
+  bool announced_ = false;
+};
+
+struct TrainFlags {
+  std::string model, data, out, resume;
+  bool permuted = false;
+  std::uint64_t perm_seed = 0;
+  int validation = 0;
+  std::uint64_t data_seed = 0;
+  int synthetic_train = 10000, synthetic_test = 1000, synthetic_steps = 100, copy_symbols = 8;
+  int limit_train = 0, limit_test = 0;
+  TrainerOptions options;
+  std::vector<int> milestones;
+  bool no_guard = false, keep_init = false, allow_uncertified = false, no_sdp = false;
+  double certify_timeout = 60;
+};
+
+nlohmann::json DataSpecToJson(const DataSpec& spec) {
+  return {{"source", spec.source},           {"permuted", spec.permuted},
+          {"perm_seed", spec.perm_seed},     {"validation", spec.validation},
+          {"seed", spec.seed},               {"synthetic_train", spec.synthetic_train},
+          {"synthetic_test", spec.synthetic_test}, {"synthetic_steps", spec.synthetic_steps},
+          {"copy_symbols", spec.copy_symbols},
+          {"limit_train", spec.limit_train}, {"limit_test", spec.limit_test}};
+}
+
+DataSpec DataSpecFromJson(const nlohmann::json& json, const std::string& source) {
+  DataSpec spec;
+  try {
+    spec.source = json.at("source").get<std::string>();
+    spec.permuted = json.at("permuted").get<bool>();
+    spec.perm_seed = json.at("perm_seed").get<std::uint64_t>();
+    spec.validation = json.at("validation").get<int>();
+    spec.seed = json.at("seed").get<std::uint64_t>();
+    spec.synthetic_train = json.at("synthetic_train").get<int>();
+    spec.synthetic_test = json.at("synthetic_test").get<int>();
+    spec.synthetic_steps = json.at("synthetic_steps").get<int>();
+    spec.copy_symbols = json.at("copy_symbols").get<int>();
+    spec.limit_train = json.at("limit_train").get<int>();
+    spec.limit_test = json.at("limit_test").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": field 'data' is malformed: " + e.what());
+  }
+  return spec;
+}
+
+// One line; the checker's whole brief report with -v.
+void PrintCertification(const char* when, const CertificationResult& result) {
+  std::cout << when << " certification: " << ToString(result.verdict);
+  if (!result.reason.empty()) std::cout << " (" << result.reason << ")";
+  std::cout << "\n";
+  if (Verbose()) {
+    const std::string report = result.BriefReport();
+    std::cout << report << (report.empty() || report.back() != '\n' ? "\n" : "");
+  }
+}
+
+std::function<int()> Setup(CLI::App& app) {
+  auto flags = std::make_shared<TrainFlags>();
+  TrainerOptions& o = flags->options;
+  app.add_option("--model", flags->model, "Model file to train (roro-model JSON)");
+  app.add_option("--resume", flags->resume, "Continue the run in this directory from its checkpoint");
+  app.add_option("--data", flags->data, "fashion-mnist | mnist | idx:DIR | cifar10:DIR | adding | copy");
+  app.add_flag("--permuted", flags->permuted, "Permute the time steps (fixed seeded permutation)");
+  app.add_option("--perm-seed", flags->perm_seed, "Seed of the step permutation");
+  app.add_option("--val", flags->validation, "Validation sequences carved out of the training set")->check(CLI::NonNegativeNumber);
+  app.add_option("--data-seed", flags->data_seed, "Seed of the validation split and synthetic tasks");
+  app.add_option("--synthetic-train", flags->synthetic_train, "adding/copy: training sequences")->check(CLI::PositiveNumber);
+  app.add_option("--synthetic-test", flags->synthetic_test, "adding/copy: test sequences")->check(CLI::PositiveNumber);
+  app.add_option("--steps", flags->synthetic_steps, "adding/copy: sequence length T")->check(CLI::PositiveNumber);
+  app.add_option("--copy-symbols", flags->copy_symbols, "copy: number of symbols (classes)")->check(CLI::PositiveNumber);
+  app.add_option("--limit-train", flags->limit_train, "Use only the first K training sequences (0 = all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--limit-test", flags->limit_test, "Use only the first K test sequences (0 = all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::PositiveNumber);
+  app.add_option("--batch", o.batch_size, "Batch size")->check(CLI::PositiveNumber);
+  app.add_option("--lr", o.optimizer.learning_rate, "Learning rate");
+  app.add_option("--optimizer", o.optimizer.kind, "adam | sgd")->check(CLI::IsMember({"adam", "sgd"}));
+  app.add_option("--momentum", o.optimizer.momentum, "SGD momentum");
+  app.add_option("--schedule", o.optimizer.schedule, "constant | step | cosine")
+      ->check(CLI::IsMember({"constant", "step", "cosine"}));
+  app.add_option("--lr-decay", o.optimizer.decay, "Step schedule: factor at each milestone");
+  app.add_option("--lr-milestones", flags->milestones, "Step schedule: epochs after which the rate decays")->delimiter(',');
+  app.add_option("--clip", o.optimizer.clip_norm, "Clip the gradient's global norm (0 = off)");
+  app.add_option("--weight-decay", o.optimizer.weight_decay, "Weight decay (decoupled for Adam)");
+  app.add_option("--time-budget", o.time_budget_seconds, "Stop after this many wall-clock seconds (then evaluate)");
+  app.add_option("--threads", o.threads, "Engine threads (0 = all cores; resume with the same count for identical bits)");
+  app.add_option("--seed", o.seed, "Seed of the data order and (unless --keep-init) of fresh B, W_in, W_out");
+  app.add_flag("--keep-init", flags->keep_init, "With --seed: keep the model's trained tensors as they are");
+  app.add_option("--coupling-init-scale", o.coupling_init_scale, "Re-initialization: B ~ N(0, (s/sqrt(N))^2)");
+  app.add_option("--checkpoint-every", o.checkpoint_every, "Checkpoint every N batches (and at each epoch end)");
+  app.add_option("--eval-batch", o.eval_batch_size, "Batch size for evaluation")->check(CLI::PositiveNumber);
+  app.add_flag("--test-every-epoch", o.evaluate_test_each_epoch, "Evaluate the test set after every epoch");
+  app.add_option("--euler-cap", o.euler_guard.cap, "Euler guard: keep the Euler factor bound below this (<= 1)");
+  app.add_option("--euler-check-every", o.euler_guard.check_every, "Euler guard: steps between checks");
+  app.add_flag("--no-euler-guard", flags->no_guard, "Do not bound the Euler factor during training");
+  app.add_flag("--allow-uncertified", flags->allow_uncertified, "Train a model whose certification is refuted");
+  app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");
+  app.add_option("--certify-timeout", flags->certify_timeout, "Certification budget in seconds");
+  app.add_option("--out", flags->out, "Run directory (checkpoint, metrics.jsonl, model.json, certificate.json)");
+
+  return [flags, &app]() -> int {
+    TrainFlags& f = *flags;
+    TrainerOptions& options = f.options;
+    options.optimizer.milestones = f.milestones;
+    options.euler_guard.enabled = !f.no_guard;
+    CertifyOptions certify_options;
+    certify_options.use_sdp = !f.no_sdp;
+    certify_options.timeout_seconds = f.certify_timeout;
+    std::string error;
+    if (!certify_options.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
+
+    const bool resuming = !f.resume.empty();
+    std::optional<Trainer> trainer;
+    DataSplits data;
+    if (resuming) {
+      // Everything but these comes from the checkpoint; other flags would be silently ignored.
+      const std::vector<std::string> allowed = {"--resume", "--epochs", "--time-budget", "--threads",
+                                                "--checkpoint-every", "--allow-uncertified", "--no-sdp",
+                                                "--certify-timeout"};
+      for (const CLI::Option* option : app.get_options()) {
+        if (option->count() == 0 || option->get_name().empty()) continue;
+        const std::string name = option->get_name();
+        if (name == "--help" || name == "-h") continue;
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+          throw CliError(kExitUsage, "usage: " + name +
+                                         " cannot be used with --resume (the run's settings come from its checkpoint; "
+                                         "--epochs, --time-budget, --threads and --checkpoint-every may change)");
+      }
+      const std::string checkpoint_path = RunCheckpointPath(f.resume);
+      if (!std::filesystem::exists(checkpoint_path))
+        throw CliError(kExitNoInput, "error: cannot resume: " + checkpoint_path + " does not exist");
+      const TrainingCheckpoint checkpoint = LoadCheckpoint(checkpoint_path);
+      data = LoadData(DataSpecFromJson(checkpoint.data, checkpoint_path));
+      ResumeOverrides overrides;
+      if (app.get_option("--epochs")->count()) overrides.epochs = options.epochs;
+      if (app.get_option("--time-budget")->count()) overrides.time_budget_seconds = options.time_budget_seconds;
+      if (app.get_option("--threads")->count()) overrides.threads = options.threads;
+      if (app.get_option("--checkpoint-every")->count()) overrides.checkpoint_every = options.checkpoint_every;
+      trainer.emplace(Trainer::Resume(f.resume, TrainingData{&data.train, &data.validation, &data.test}, overrides));
+      std::cout << fmt::format("resuming {} at epoch {}, batch {} (step {})\n", f.resume,
+                               trainer->counters().epoch + 1, trainer->counters().batch_in_epoch,
+                               trainer->counters().global_step);
+    } else {
+      if (f.model.empty()) throw CliError(kExitUsage, "usage: --model is required (or --resume RUN/)");
+      if (f.data.empty()) throw CliError(kExitUsage, "usage: --data is required");
+      if (f.out.empty()) throw CliError(kExitUsage, "usage: --out RUN/ is required");
+      options.run_directory = f.out;
+      options.reinitialize = app.get_option("--seed")->count() > 0 && !f.keep_init;
+      if (!options.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
+      if (!std::filesystem::exists(f.model))
+        throw CliError(kExitNoInput, "error: model file " + f.model + " does not exist");
+      if (std::filesystem::exists(RunCheckpointPath(f.out)))
+        throw CliError(kExitUsage, "usage: " + f.out + " already holds a run (checkpoint.json): use --resume " +
+                                       f.out + " or another --out");
+      Network network = LoadModel(f.model);
+      DataSpec spec;
+      spec.source = f.data;
+      spec.permuted = f.permuted;
+      spec.perm_seed = f.perm_seed;
+      spec.validation = f.validation;
+      spec.seed = f.data_seed;
+      spec.synthetic_train = f.synthetic_train;
+      spec.synthetic_test = f.synthetic_test;
+      spec.synthetic_steps = f.synthetic_steps;
+      spec.copy_symbols = f.copy_symbols;
+      spec.limit_train = f.limit_train;
+      spec.limit_test = f.limit_test;
+      if (!spec.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
+      data = LoadData(spec);
+      std::cout << "data: " << data.description << "\n";
+      if (options.reinitialize) ReinitializeTrainedTensors(network, options.seed, options.coupling_init_scale);
+      const CertificationResult before = Certify(network, certify_options);
+      PrintCertification("pre-training", before);
+      if (before.verdict == Verdict::kRefuted && !f.allow_uncertified)
+        throw CliError(kExitRefuted, "refusing to train a refuted model (" + before.reason +
+                                         "); pass --allow-uncertified to train it anyway");
+      // Already re-initialized above (so the certificate speaks for what is trained).
+      TrainerOptions trainer_options = options;
+      trainer_options.reinitialize = false;
+      trainer.emplace(std::move(network), TrainingData{&data.train, &data.validation, &data.test}, trainer_options,
+                      DataSpecToJson(spec));
+    }
+
+    ProgressPrinterOptions printer_options;
+    printer_options.terminal = ::isatty(::fileno(stderr)) != 0;
+    ProgressPrinter printer(stderr, printer_options);
+    CliProgress progress(&printer);
+    interrupt_requested.store(false);
+    auto previous = std::signal(SIGINT, OnInterrupt);
+    const TrainingSummary summary = trainer->Run(&progress, [&](const std::string& text) { printer.Message(text); });
+    std::signal(SIGINT, previous);
+    printer.Finish();
+    std::cout << summary.BriefReport();
+    if (summary.termination == TrainingTermination::kDiverged) {
+      std::cerr << "roro train: " << summary.message << "\n";
+      return kExitDiverged;
+    }
+
+    const std::string run = trainer->options().run_directory;
+    const CertificationResult after = Certify(trainer->network(), certify_options);
+    PrintCertification("post-training", after);
+    SaveCertificate(after.certificate, RunCertificatePath(run));
+    int exit_code = after.verdict == Verdict::kCertified ? kExitOk
+                    : after.verdict == Verdict::kRefuted ? kExitRefuted
+                                                         : kExitInconclusive;
+    if (after.verdict == Verdict::kCertified) {
+      const VerificationResult check = VerifyCertificate(trainer->network(), after.certificate);
+      std::cout << "verification: " << ToString(check.verdict)
+                << (check.reason.empty() ? "" : " (" + check.reason + ")") << "\n";
+      if (check.verdict != Verdict::kCertified) exit_code = kExitInconclusive;
+    }
+    std::cout << "model: " << summary.model_path << "\ncertificate: " << RunCertificatePath(run) << "\n";
+    return exit_code;
+  };
+}
+
+const bool registered = RegisterCommand(
+    {"train", "Train a Sparse Combo Net (checkpoints, exact resume, Euler guard, certificate)", Setup});
+
+}  // namespace
+}  // namespace roro::cli

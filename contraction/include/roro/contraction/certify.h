@@ -1,0 +1,170 @@
+#pragma once
+/// @file
+/// The contraction checker (DESIGN §3): Tier 1 closed-form module metrics, Tier 2 metric LMIs
+/// (SDP, verified here), the network combination rules (metric-skew, cascade, small gain), the
+/// discrete-time (Euler) factor, certificates as data, and a solver-free verifier.
+///
+/// Every "certified" verdict is proven in floating point with outward (directed) rounding or a
+/// Rump-style shifted Cholesky; eigenvalue computations are only used to pick candidates.
+/// "Not certified" is a result (kRefuted with a witness, or kInconclusive with a reason), never
+/// an exception; exceptions are reserved for invalid input.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include "roro/contraction/metric_lmi.h"
+#include "roro/topology/network.h"
+
+namespace roro {
+
+enum class Verdict { kCertified, kRefuted, kInconclusive };
+/// "certified", "refuted", "inconclusive".
+std::string_view ToString(Verdict verdict);
+/// @throws std::invalid_argument naming the value.
+Verdict ParseVerdict(std::string_view text);
+
+inline constexpr int kCertificateFormatVersion = 1;
+
+struct CertifyOptions {
+  /// Only the continuous-time rate: skip the Euler factor (the verdict ignores alpha).
+  bool rate_only = false;
+  /// Also report the largest alpha for which the Euler map is proven contracting.
+  bool compute_max_alpha = true;
+  /// Allow Tier 2 (metric LMI by SDP, CSDP subprocess) for modules Tier 1 cannot certify.
+  bool use_sdp = true;
+  /// Options of the Tier-2 search (slope_bound is overwritten by the network's g).
+  MetricLmiOptions sdp;
+  /// Wall-clock budget for the whole certification; exceeded -> inconclusive.
+  double timeout_seconds = 60;
+  bool IsValid(std::string* error) const;
+};
+
+/// The metric and rate of one module, as stored in a certificate.
+struct ModuleCertificate {
+  int offset = 0;
+  int size = 0;
+  /// How the module rate was proven: "diagonal-metzler" (Tier 1 absolute-value / any diagonal
+  /// metric, comparison with a Metzler matrix), "diagonal-norm" (svd / identity: rate
+  /// 1 - g ||Theta W Theta^-1||), "vertex-lmi" (the LMI on every vertex D in {0,g}^n, small n:
+  /// Tier-2 metrics, or diagonal ones), "sdp-sector" (Tier-2 S-procedure), or "none".
+  std::string method;
+  /// Where the metric came from: "network" (the model's stored metric), "closed-form", "sdp".
+  std::string metric_source;
+  double rate = 0;  ///< continuous-time contraction rate of the module alone (tau = 1)
+  /// Exactly one of these is non-empty: a diagonal metric (n) or a dense one (n x n).
+  Eigen::VectorXd metric_diagonal;
+  Eigen::MatrixXd metric;
+  /// Tier 2 "sector" method: the S-procedure multiplier T (n), part of the proof.
+  Eigen::VectorXd sector_multiplier;
+
+  bool is_diagonal() const { return metric_diagonal.size() > 0; }
+  /// The metric as a dense matrix.
+  Eigen::MatrixXd DenseMetric() const;
+};
+
+/// The data of a certificate file (JSON "format": "roro-certificate", "version": 1).
+struct Certificate {
+  Verdict verdict = Verdict::kInconclusive;
+  double rate = 0;             ///< network continuous-time rate (tau = 1); 0 when not proven
+  double slope_bound = 1;      ///< g
+  double alpha = 0;            ///< the model's Euler step the discrete factor speaks for
+  /// Proven upper bound of the Euler map's contraction factor at alpha in the overall metric
+  /// (+inf when not proven; < 1 means the map contracts).
+  double discrete_factor = 0;
+  double max_alpha = 0;        ///< largest alpha with a proven factor < 1 (0 if none)
+  std::string model_sha256;
+  /// "none" (no coupling), "metric-skew", "cascade", "small-gain".
+  std::string coupling_rule;
+  /// Upper bound of ||M L + L^T M||_2 over the metric-skew groups (0 when not used).
+  double coupling_residual = 0;
+  /// How the claim was re-checked, e.g. "directed-rounding+shifted-cholesky".
+  std::string verification;
+  std::vector<ModuleCertificate> modules;
+  /// Modules combined by one metric-skew argument (each group shares a weight); module indices.
+  std::vector<std::vector<int>> coupling_groups;
+  /// Group weights p_K of the overall metric blkdiag(p_K M_i) (empty: all 1).
+  std::vector<double> group_weights;
+};
+
+/// Per-module outcome of the checker (more than the certificate keeps: what was tried).
+struct ModuleReport {
+  int index = 0;
+  std::string kind;            ///< module kind ("sparse", ...)
+  std::string method;          ///< the method that proved the rate, or "none"
+  double rate = 0;
+  double metric_condition = 1; ///< cond(M_i) (floating point estimate, for the report)
+  std::string note;            ///< what failed, e.g. "Tier 2 unavailable: csdp not found"
+  double seconds = 0;
+};
+
+/// Evidence of a refutation: a Jacobian vertex that is not Hurwitz (continuous time) or whose
+/// Euler map expands (discrete time).
+struct RefutationWitness {
+  std::string description;
+  Eigen::VectorXd vertex_slopes;   ///< diagonal of D, entries in {0, g}
+  double eigenvalue_real = 0;      ///< real part of the offending eigenvalue of -I + W D + L
+  double eigenvalue_imag = 0;
+  double euler_modulus = 0;        ///< |1 + alpha * eigenvalue| (discrete witness), else 0
+};
+
+struct CertificationResult {
+  Verdict verdict = Verdict::kInconclusive;
+  std::string reason;
+  Certificate certificate;
+  std::vector<ModuleReport> module_reports;
+  std::optional<RefutationWitness> witness;
+  double continuous_rate = 0;  ///< proven rate (also when the Euler map is not certified)
+  int slowest_module = -1;
+  double seconds_total = 0;
+  double seconds_modules = 0;
+  double seconds_combination = 0;
+  double seconds_verification = 0;
+
+  /// A few lines: verdict, rate, slowest module, methods, discrete factor, max alpha, time.
+  std::string BriefReport() const;
+  /// Everything, one line per module.
+  std::string FullReport() const;
+  /// The full report as JSON (includes the certificate under "certificate").
+  nlohmann::json ToJson() const;
+};
+
+/// Certifies the network (continuous time, and the Euler map at its alpha unless rate_only).
+/// @throws std::invalid_argument if !options.IsValid or the network holds NaN/Inf.
+[[nodiscard]] CertificationResult Certify(const Network& network, const CertifyOptions& options = {});
+
+struct VerificationResult {
+  Verdict verdict = Verdict::kInconclusive;  ///< kCertified only if every claim was re-proven
+  std::string reason;
+  std::string BriefReport() const;
+};
+
+/// Re-checks a certificate against a network without any solver: model hash, every module rate
+/// in its recorded metric, the coupling rule, the network rate and the discrete factor. A
+/// tampered or mismatched certificate, or one that does not claim "certified", gives
+/// kInconclusive with the reason; it never throws for a well-formed certificate.
+[[nodiscard]] VerificationResult VerifyCertificate(const Network& network, const Certificate& certificate);
+
+nlohmann::json CertificateToJson(const Certificate& certificate);
+/// @throws std::invalid_argument naming `source`, the field and the value on malformed content.
+Certificate CertificateFromJson(const nlohmann::json& json, const std::string& source);
+/// Atomic write. @throws std::runtime_error if it cannot write.
+void SaveCertificate(const Certificate& certificate, const std::string& path);
+/// @throws std::invalid_argument naming the file and field on unreadable or malformed content.
+Certificate LoadCertificate(const std::string& path);
+
+/// Tier-1 closed-form module metrics (sparse: diag(eta/xi); svd: Phi^2; identity otherwise),
+/// set into the network with source "closed-form". Used by `roro build`.
+/// @throws std::invalid_argument if the network holds NaN/Inf.
+void AssignClosedFormMetrics(Network& network);
+
+/// Rigorous upper bound of the Euler factor c of the network's map in its current metric (or
+/// +inf if no rate can be proven). Uses only Tier 1 checks in the stored metric (no SDP), so it
+/// is cheap enough to call every few training steps.
+double EulerFactorBound(const Network& network);
+
+}  // namespace roro

@@ -1,0 +1,400 @@
+// Certify: module proofs (Tier 1, stored metric, Tier 2), combination, Euler factor, refutation,
+// and the final solver-free re-check.
+#include "roro/contraction/certify.h"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "certificate_check.h"
+#include "combine_network.h"
+#include "module_proofs.h"
+#include "refute.h"
+#include "rigorous_arithmetic.h"
+#include "roro/topology/model_file.h"
+
+namespace roro {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool IsDiagonal(const Eigen::MatrixXd& m) { return (m - Eigen::MatrixXd(m.diagonal().asDiagonal())).isZero(0.0); }
+
+void ThrowIfNotFinite(const Network& network) {
+  for (int i = 0; i < network.module_count(); ++i)
+    if (!network.module(i).weights().allFinite())
+      throw std::invalid_argument("network: module " + std::to_string(i) + " weights hold NaN/Inf");
+  for (const CouplingBlock& block : network.coupling_blocks())
+    if (!block.values.allFinite())
+      throw std::invalid_argument("network: coupling block (" + std::to_string(block.row) + ", " +
+                                  std::to_string(block.col) + ") holds NaN/Inf");
+  for (std::size_t i = 0; i < network.metric_blocks().size(); ++i)
+    if (!network.metric_blocks()[i].allFinite())
+      throw std::invalid_argument("network: metric block " + std::to_string(i) + " holds NaN/Inf");
+  if (!std::isfinite(network.slope_bound()) || !(network.slope_bound() > 0))
+    throw std::invalid_argument("network: slope_bound " + std::to_string(network.slope_bound()) + " is not positive");
+}
+
+// A candidate module proof: metric, rate, method.
+struct ModuleProof {
+  bool proven = false;
+  ModuleCertificate certificate;
+  std::string note;
+};
+
+ModuleCertificate MakeModuleCertificate(const Network& network, int i) {
+  ModuleCertificate m;
+  m.offset = network.offsets()[i];
+  m.size = network.module(i).size();
+  m.method = "none";
+  return m;
+}
+
+// Rate of a dense metric by the vertex LMI (n small): estimate by generalized eigenvalues,
+// then prove slightly below the estimate.
+ModuleProof ProveDenseMetricByVertices(const Eigen::MatrixXd& w, double g, const Eigen::MatrixXd& metric,
+                                       ModuleCertificate base) {
+  ModuleProof proof;
+  const Eigen::Index n = w.rows();
+  double estimate = rigorous::kInfinity;
+  for (long mask = 0; mask < (1L << n); ++mask) {
+    Eigen::VectorXd d(n);
+    for (Eigen::Index k = 0; k < n; ++k) d(k) = (mask >> k) & 1 ? g : 0.0;
+    const Eigen::MatrixXd j = -Eigen::MatrixXd::Identity(n, n) + w * d.asDiagonal();
+    const Eigen::MatrixXd q = -(metric * j + j.transpose() * metric);
+    Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> solver(0.5 * (q + q.transpose()), 2.0 * metric,
+                                                                     Eigen::EigenvaluesOnly);
+    if (solver.info() != Eigen::Success) {
+      proof.note = "metric is not positive definite";
+      return proof;
+    }
+    estimate = std::min(estimate, solver.eigenvalues().minCoeff());
+  }
+  if (!(estimate > 0)) {
+    proof.note = "no positive rate in this metric (vertex estimate " + std::to_string(estimate) + ")";
+    return proof;
+  }
+  for (double fraction : {1.0 - 1e-6, 1.0 - 1e-3, 0.9, 0.5}) {
+    const double rate = rigorous::Down(estimate * fraction);
+    std::string why;
+    if (CheckVertexLmi(w, g, metric, rate, &why)) {
+      proof.proven = true;
+      proof.certificate = std::move(base);
+      proof.certificate.method = kMethodSdpVertices;
+      proof.certificate.metric = metric;
+      proof.certificate.rate = rate;
+      return proof;
+    }
+    proof.note = why;
+  }
+  return proof;
+}
+
+ModuleProof ProveInDiagonalMetric(const Eigen::MatrixXd& w, double g, const Eigen::VectorXd& diagonal,
+                                  ModuleCertificate base) {
+  ModuleProof proof;
+  const ModuleRateProof rate = ProveDiagonalMetricRate(w, g, diagonal);
+  if (!rate.proven) {
+    proof.note = rate.message;
+    // Small modules: the vertex LMI in the same diagonal metric is exact where the comparison
+    // and norm bounds are conservative.
+    if (w.rows() <= 10 && diagonal.allFinite() && diagonal.minCoeff() > 0) {
+      ModuleProof vertex = ProveDenseMetricByVertices(w, g, diagonal.asDiagonal(), base);
+      if (vertex.proven) {
+        vertex.certificate.metric = Eigen::MatrixXd();
+        vertex.certificate.metric_diagonal = diagonal;
+        return vertex;
+      }
+      proof.note += "; vertex LMI: " + vertex.note;
+    }
+    return proof;
+  }
+  proof.proven = true;
+  proof.certificate = std::move(base);
+  proof.certificate.method = rate.method;
+  proof.certificate.rate = rate.rate;
+  proof.certificate.metric_diagonal = diagonal;
+  return proof;
+}
+
+ModuleProof ProveBySdp(const Eigen::MatrixXd& w, double g, const CertifyOptions& options, double seconds_left,
+                       ModuleCertificate base) {
+  ModuleProof proof;
+  MetricLmiOptions sdp = options.sdp;
+  sdp.slope_bound = g;
+  sdp.timeout_seconds = std::max(0.1, std::min(sdp.timeout_seconds, seconds_left));
+  const MetricLmiResult found = FindMetricBySdp(w, sdp);
+  if (found.status == MetricLmiStatus::kSolverUnavailable) {
+    proof.note = "Tier 2 unavailable: " + found.message;
+    return proof;
+  }
+  if (found.status != MetricLmiStatus::kFound) {
+    proof.note = "Tier 2 (" + std::string(ToString(found.status)) + "): " + found.message;
+    return proof;
+  }
+  const Eigen::MatrixXd metric = 0.5 * (found.metric + found.metric.transpose());
+  base.metric_source = "sdp";
+  for (double fraction : {1.0, 1.0 - 1e-4, 0.99, 0.9, 0.5}) {
+    const double rate = rigorous::Down(found.rate * fraction);
+    std::string why;
+    bool ok = false;
+    if (found.method == "vertices") {
+      ok = CheckVertexLmi(w, g, metric, rate, &why);
+    } else if (found.method == "sector") {
+      ok = CheckSectorLmi(w, g, metric, found.sector_multiplier, rate, &why);
+    } else {
+      why = "unknown Tier-2 method '" + found.method + "'";
+    }
+    if (ok) {
+      proof.proven = true;
+      proof.certificate = base;
+      proof.certificate.method = found.method == "vertices" ? kMethodSdpVertices : kMethodSdpSector;
+      proof.certificate.metric = metric;
+      proof.certificate.rate = rate;
+      if (found.method == "sector") proof.certificate.sector_multiplier = found.sector_multiplier;
+      return proof;
+    }
+    proof.note = "Tier 2 answer not verified: " + why;
+  }
+  return proof;
+}
+
+// Proof in the network's stored metric (what metric-skew coupling needs).
+ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
+  const Eigen::MatrixXd& stored = network.metric_blocks()[i];
+  ModuleCertificate base = MakeModuleCertificate(network, i);
+  base.metric_source = "network";
+  const Eigen::MatrixXd& w = network.module(i).weights();
+  if (IsDiagonal(stored)) return ProveInDiagonalMetric(w, network.slope_bound(), stored.diagonal(), base);
+  if (w.rows() <= max_vertex_size) return ProveDenseMetricByVertices(w, network.slope_bound(), stored, base);
+  ModuleProof none;
+  none.note = "stored dense metric: vertex check limited to n <= " + std::to_string(max_vertex_size);
+  return none;
+}
+
+double Condition(const ModuleCertificate& m) {
+  if (m.is_diagonal()) return m.metric_diagonal.maxCoeff() / m.metric_diagonal.minCoeff();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(m.metric, Eigen::EigenvaluesOnly);
+  return solver.eigenvalues().maxCoeff() / solver.eigenvalues().minCoeff();
+}
+
+}  // namespace
+
+std::string_view ToString(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kCertified: return "certified";
+    case Verdict::kRefuted: return "refuted";
+    case Verdict::kInconclusive: return "inconclusive";
+  }
+  return "inconclusive";
+}
+
+Verdict ParseVerdict(std::string_view text) {
+  if (text == "certified") return Verdict::kCertified;
+  if (text == "refuted") return Verdict::kRefuted;
+  if (text == "inconclusive") return Verdict::kInconclusive;
+  throw std::invalid_argument("unknown verdict '" + std::string(text) + "'");
+}
+
+bool CertifyOptions::IsValid(std::string* error) const {
+  auto fail = [&](const std::string& message) {
+    if (error) *error = message;
+    return false;
+  };
+  if (!(timeout_seconds > 0) || !std::isfinite(timeout_seconds))
+    return fail("timeout_seconds must be positive and finite, got " + std::to_string(timeout_seconds));
+  std::string sdp_error;
+  if (use_sdp && !sdp.IsValid(&sdp_error)) return fail("sdp options: " + sdp_error);
+  return true;
+}
+
+CertificationResult Certify(const Network& network, const CertifyOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw std::invalid_argument("CertifyOptions: " + error);
+  ThrowIfNotFinite(network);
+  const Clock::time_point start = Clock::now();
+  const double g = network.slope_bound();
+  const int p = network.module_count();
+
+  CertificationResult result;
+  Certificate& certificate = result.certificate;
+  certificate.slope_bound = g;
+  certificate.alpha = network.alpha();
+  certificate.model_sha256 = ModelSha256(network);
+  certificate.verification = kVerificationMethod;
+  certificate.discrete_factor = rigorous::kInfinity;
+
+  // 1. Module proofs.
+  std::vector<ModuleProof> proofs(p);
+  std::vector<bool> skew_candidate(p, false);
+  std::vector<int> unproven;
+  bool timed_out = false;
+  for (int i = 0; i < p; ++i) {
+    const Clock::time_point module_start = Clock::now();
+    const Module& module = network.module(i);
+    ModuleReport report;
+    report.index = i;
+    report.kind = std::string(ToString(module.kind()));
+    ModuleProof proof = ProveInStoredMetric(network, i, std::min(options.sdp.max_vertex_size, 12));
+    std::string notes = proof.proven ? "" : "stored metric: " + proof.note;
+    if (proof.proven) {
+      skew_candidate[i] = true;
+    } else {
+      ModuleCertificate base = MakeModuleCertificate(network, i);
+      base.metric_source = "closed-form";
+      const Eigen::VectorXd closed_form = ClosedFormMetricDiagonal(module, g);
+      proof = ProveInDiagonalMetric(module.weights(), g, closed_form, base);
+      if (!proof.proven) {
+        notes += "; closed form: " + proof.note;
+        // Identity (g ||W|| < 1) when the closed form was something else.
+        if (!closed_form.isOnes(0.0)) {
+          base.metric_source = "identity";
+          proof = ProveInDiagonalMetric(module.weights(), g, Eigen::VectorXd::Ones(module.size()), base);
+        }
+      }
+      if (!proof.proven && options.use_sdp) {
+        const double left = options.timeout_seconds - SecondsSince(start);
+        if (left <= 0) {
+          timed_out = true;
+        } else {
+          proof = ProveBySdp(module.weights(), g, options, left, base);
+          if (!proof.proven) notes += "; " + proof.note;
+        }
+      }
+    }
+    if (proof.proven) {
+      proofs[i] = proof;
+      report.method = proof.certificate.method;
+      report.rate = proof.certificate.rate;
+      report.metric_condition = Condition(proof.certificate);
+      report.note = proof.certificate.metric_source == "network" ? "" : "metric " + proof.certificate.metric_source;
+    } else {
+      report.method = "none";
+      report.note = notes;
+      unproven.push_back(i);
+      ModuleProof placeholder;
+      placeholder.certificate = MakeModuleCertificate(network, i);
+      placeholder.certificate.metric_source = "network";
+      placeholder.certificate.metric = network.metric_blocks()[i];
+      proofs[i] = placeholder;
+    }
+    report.seconds = SecondsSince(module_start);
+    result.module_reports.push_back(report);
+    if (SecondsSince(start) > options.timeout_seconds) timed_out = true;
+  }
+  for (const ModuleProof& proof : proofs) certificate.modules.push_back(proof.certificate);
+  result.seconds_modules = SecondsSince(start);
+
+  auto finish_not_certified = [&](std::string reason, double alpha_for_witness) {
+    const RefutationSearch search = SearchUnstableVertex(network, alpha_for_witness, 0x5EED);
+    if (search.witness) {
+      result.verdict = Verdict::kRefuted;
+      result.witness = search.witness;
+      result.reason = reason + "; refuted: " + search.witness->description;
+    } else {
+      result.verdict = Verdict::kInconclusive;
+      result.reason = reason + "; " + search.note;
+    }
+    certificate.verdict = result.verdict;
+    result.seconds_total = SecondsSince(start);
+    return result;
+  };
+
+  if (timed_out && !unproven.empty())
+    return finish_not_certified("timeout after " + std::to_string(options.timeout_seconds) + " s", 0);
+  if (!unproven.empty()) {
+    std::string reason = std::to_string(unproven.size()) + " module(s) not certified (first: module " +
+                         std::to_string(unproven[0]) + ": " + result.module_reports[unproven[0]].note + ")";
+    return finish_not_certified(reason, 0);
+  }
+
+  // 2. Combination.
+  const Clock::time_point combination_start = Clock::now();
+  std::vector<Eigen::MatrixXd> metrics;
+  std::vector<double> rates;
+  for (const ModuleCertificate& m : certificate.modules) {
+    metrics.push_back(m.DenseMetric());
+    rates.push_back(m.rate);
+  }
+  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  const bool want_euler = !options.rate_only || options.compute_max_alpha;
+  const NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler);
+  result.seconds_combination = SecondsSince(combination_start);
+  certificate.coupling_rule = combination.rule;
+  certificate.coupling_residual = combination.residual;
+  certificate.coupling_groups = combination.groups;
+  certificate.group_weights = combination.weights;
+  result.slowest_module = 0;
+  for (int i = 1; i < p; ++i)
+    if (certificate.modules[i].rate < certificate.modules[result.slowest_module].rate) result.slowest_module = i;
+  if (!combination.proven) return finish_not_certified(combination.note, 0);
+  certificate.rate = combination.rate;
+  result.continuous_rate = combination.rate;
+
+  // 3. Discrete time.
+  if (want_euler) {
+    const double factor = EulerFactorUp(network.alpha(), combination.rate, combination.euler_norm);
+    if (options.compute_max_alpha) certificate.max_alpha = MaxContractingAlpha(combination.rate, combination.euler_norm);
+    if (!options.rate_only) certificate.discrete_factor = factor;
+  }
+
+  // 4. Final re-check: the certificate must stand on its own.
+  const Clock::time_point verification_start = Clock::now();
+  certificate.verdict = Verdict::kCertified;
+  if (!options.rate_only && !(certificate.discrete_factor < 1)) {
+    certificate.verdict = Verdict::kInconclusive;
+    const double claimed = certificate.discrete_factor;
+    certificate.discrete_factor = rigorous::kInfinity;
+    result.seconds_verification = SecondsSince(verification_start);
+    return finish_not_certified("continuous-time contraction proven at rate " + std::to_string(combination.rate) +
+                                    ", but the Euler map at alpha = " + std::to_string(network.alpha()) +
+                                    " is not proven contracting (factor bound " + std::to_string(claimed) +
+                                    ", largest certified alpha " + std::to_string(certificate.max_alpha) + ")",
+                                network.alpha());
+  }
+  const CertificateCheck check = CheckCertificateClaims(network, certificate, &certificate.model_sha256);
+  result.seconds_verification = SecondsSince(verification_start);
+  if (!check.ok) {
+    certificate.verdict = Verdict::kInconclusive;
+    result.verdict = Verdict::kInconclusive;
+    result.reason = "internal re-check failed: " + check.reason;
+    result.seconds_total = SecondsSince(start);
+    return result;
+  }
+  result.verdict = Verdict::kCertified;
+  result.reason = check.reason;
+  result.seconds_total = SecondsSince(start);
+  return result;
+}
+
+void AssignClosedFormMetrics(Network& network) {
+  ThrowIfNotFinite(network);
+  std::vector<Eigen::MatrixXd> blocks;
+  for (int i = 0; i < network.module_count(); ++i)
+    blocks.push_back(ClosedFormMetricDiagonal(network.module(i), network.slope_bound()).asDiagonal());
+  network.SetMetricBlocks(std::move(blocks), "closed-form");
+}
+
+double EulerFactorBound(const Network& network) {
+  ThrowIfNotFinite(network);
+  const int p = network.module_count();
+  std::vector<Eigen::MatrixXd> metrics;
+  std::vector<double> rates;
+  for (int i = 0; i < p; ++i) {
+    const ModuleProof proof = ProveInStoredMetric(network, i, 8);
+    if (!proof.proven) return rigorous::kInfinity;
+    metrics.push_back(proof.certificate.DenseMetric());
+    rates.push_back(proof.certificate.rate);
+  }
+  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  const NetworkCombination combination =
+      CombineModules(network, module_metrics, std::vector<bool>(p, true), /*want_euler_norm=*/true);
+  if (!combination.proven) return rigorous::kInfinity;
+  return EulerFactorUp(network.alpha(), combination.rate, combination.euler_norm);
+}
+
+}  // namespace roro

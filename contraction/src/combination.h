@@ -1,0 +1,78 @@
+#pragma once
+/// @file
+/// Network-level combination of module certificates (private to roro_contraction):
+/// metric-skew groups (residual rule), cascades and small gain through one comparison matrix
+/// over groups, and the Euler-map factor. All bounds are rigorous upper/lower bounds.
+///
+/// Groups: modules combined by one metric-skew argument share a weight. For a group G with
+/// metric blkdiag(M_i), M J + J^T M <= -2 min_i(rate_i) M + R with R = M L + L^T M restricted to
+/// the group, and R <= ||R||_2 I <= ||R||_2 / lambda_min(M) M: the group rate is
+/// min_i rate_i - ||R||_2 / (2 lambda_min(M)). Between groups the comparison matrix
+/// C_KK = -rate_K, C_KJ >= ||Theta_K L_KJ Theta_J^-1||_2 (>= 0) is Metzler; with weights p the
+/// metric blkdiag(p_K M_K) contracts at rate r when P C + C^T P + 2 r P <= 0 (metzler.h). A
+/// cascade (feedforward couplings between strong components) makes C block triangular, so it is
+/// Hurwitz whatever the coupling sizes.
+
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "roro/topology/network.h"
+
+namespace roro {
+
+/// The module metrics and proven rates the combination works with.
+struct ModuleMetrics {
+  std::vector<Eigen::MatrixXd> metrics;  ///< dense blocks M_i
+  std::vector<double> rates;             ///< proven module rates (> 0)
+  std::vector<double> min_eigenvalues;   ///< rigorous lower bounds of lambda_min(M_i)
+};
+
+/// Module metrics with rigorous lambda_min lower bounds filled in.
+ModuleMetrics MakeModuleMetrics(std::vector<Eigen::MatrixXd> metrics, std::vector<double> rates);
+
+/// The blocks of L indexed for lookup (row, col) -> values.
+class CouplingLookup {
+ public:
+  explicit CouplingLookup(const Network& network);
+  /// nullptr when the block is absent.
+  const Eigen::MatrixXd* Find(int row, int col) const;
+  const std::vector<CouplingBlock>& blocks() const { return blocks_; }
+  bool empty() const;  ///< no block or all blocks exactly zero
+
+ private:
+  std::vector<CouplingBlock> blocks_;
+  std::vector<std::vector<int>> index_;  // index_[row][col] -> position or -1 (dense, p x p)
+};
+
+/// Rigorous upper bound of ||M L + L^T M||_2 over the blocks inside `group`.
+double SkewResidualUp(const Network& network, const CouplingLookup& coupling, const ModuleMetrics& metrics,
+                      const std::vector<int>& group);
+
+/// Rigorous lower bound of a group's rate (<= 0 when the residual eats the margin).
+double GroupRateDown(const ModuleMetrics& metrics, const std::vector<int>& group, double residual);
+
+/// Upper bounds s_ij >= ||Theta_i L_ij Theta_j^-1||_2 for every stored block, keyed like the
+/// coupling blocks (same order as coupling.blocks()).
+std::vector<double> BlockNormsUp(const CouplingLookup& coupling, const ModuleMetrics& metrics);
+
+/// The comparison matrix over groups (rigorous upper bounds; Metzler).
+Eigen::MatrixXd ComparisonMatrixUp(const CouplingLookup& coupling, const std::vector<double>& block_norms,
+                                   const std::vector<std::vector<int>>& groups,
+                                   const std::vector<double>& group_rates, int module_count);
+
+/// Rigorous upper bound of ||Theta (W D + L) Theta^-1||_2 over D in [0, g] in the overall metric
+/// blkdiag(p_K M_i) (group weights p, one per group).
+double EulerCouplingNormUp(const Network& network, const CouplingLookup& coupling,
+                           const std::vector<double>& block_norms, const ModuleMetrics& metrics,
+                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights);
+
+/// Rigorous upper bound of the Euler factor c at step alpha in (0, 1] from the continuous rate
+/// and k2 >= ||Theta (W D + L) Theta^-1||: the better of
+///   c^2 <= 1 - 2 alpha rate + alpha^2 (k2^2 - 1 + 2 rate)   and   c <= 1 - alpha + alpha k2.
+double EulerFactorUp(double alpha, double rate, double k2);
+/// Largest alpha in (0, 1] with a proven EulerFactorUp < 1 (0 if none).
+double MaxContractingAlpha(double rate, double k2);
+
+}  // namespace roro

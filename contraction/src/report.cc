@@ -1,0 +1,110 @@
+// Human and machine reports of a certification.
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "roro/contraction/certify.h"
+
+namespace roro {
+namespace {
+
+std::string Format(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), format, value);
+  return buffer;
+}
+
+std::string FactorText(double factor) { return std::isfinite(factor) ? Format("%.6g", factor) : "not proven"; }
+
+std::string MethodSummary(const CertificationResult& result) {
+  std::map<std::string, int> counts;
+  for (const ModuleReport& report : result.module_reports) {
+    std::string key = report.method;
+    if (!report.note.empty() && report.method != "none") key += " (" + report.note + ")";
+    ++counts[key];
+  }
+  std::string text;
+  for (const auto& [method, count] : counts) {
+    if (!text.empty()) text += ", ";
+    text += std::to_string(count) + " x " + method;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string CertificationResult::BriefReport() const {
+  std::ostringstream out;
+  const Certificate& c = certificate;
+  out << "verdict: " << ToString(verdict) << "\n";
+  out << "reason: " << reason << "\n";
+  out << "rate: " << Format("%.6g", continuous_rate) << " (continuous time, tau = 1, g = " << Format("%g", c.slope_bound)
+      << ")\n";
+  if (slowest_module >= 0 && slowest_module < static_cast<int>(module_reports.size())) {
+    const ModuleReport& slow = module_reports[slowest_module];
+    out << "slowest module: " << slowest_module << " (" << slow.kind << ", rate " << Format("%.6g", slow.rate)
+        << ", cond(M) " << Format("%.3g", slow.metric_condition) << ")\n";
+  }
+  out << "modules: " << MethodSummary(*this) << "\n";
+  if (!c.coupling_rule.empty())
+    out << "coupling: " << c.coupling_rule << " (" << c.coupling_groups.size() << " group(s), residual "
+        << Format("%.3g", c.coupling_residual) << ")\n";
+  out << "Euler factor at alpha = " << Format("%g", c.alpha) << ": " << FactorText(c.discrete_factor) << "\n";
+  out << "largest alpha with a contracting Euler map: " << Format("%.6g", c.max_alpha) << "\n";
+  if (witness) out << "witness: " << witness->description << "\n";
+  out << "time: " << Format("%.1f", seconds_total * 1e3) << " ms\n";
+  return out.str();
+}
+
+std::string CertificationResult::FullReport() const {
+  std::ostringstream out;
+  out << BriefReport();
+  out << "timings: modules " << Format("%.1f", seconds_modules * 1e3) << " ms, combination "
+      << Format("%.1f", seconds_combination * 1e3) << " ms, verification "
+      << Format("%.1f", seconds_verification * 1e3) << " ms\n";
+  for (const ModuleReport& report : module_reports) {
+    out << "  module " << report.index << " [" << report.kind << "] " << report.method << " rate "
+        << Format("%.6g", report.rate) << " cond(M) " << Format("%.3g", report.metric_condition);
+    if (!report.note.empty()) out << " -- " << report.note;
+    out << "\n";
+  }
+  return out.str();
+}
+
+nlohmann::json CertificationResult::ToJson() const {
+  nlohmann::json out;
+  out["verdict"] = std::string(ToString(verdict));
+  out["reason"] = reason;
+  out["rate"] = continuous_rate;
+  out["slowest_module"] = slowest_module;
+  out["seconds"] = {{"total", seconds_total},
+                    {"modules", seconds_modules},
+                    {"combination", seconds_combination},
+                    {"verification", seconds_verification}};
+  nlohmann::json modules = nlohmann::json::array();
+  for (const ModuleReport& report : module_reports) {
+    modules.push_back({{"index", report.index},
+                       {"kind", report.kind},
+                       {"method", report.method},
+                       {"rate", report.rate},
+                       {"metric_condition", report.metric_condition},
+                       {"note", report.note},
+                       {"seconds", report.seconds}});
+  }
+  out["modules"] = modules;
+  if (witness) {
+    nlohmann::json w;
+    w["description"] = witness->description;
+    w["eigenvalue"] = {witness->eigenvalue_real, witness->eigenvalue_imag};
+    w["euler_modulus"] = witness->euler_modulus;
+    std::vector<double> slopes(witness->vertex_slopes.data(),
+                               witness->vertex_slopes.data() + witness->vertex_slopes.size());
+    w["vertex_slopes"] = slopes;
+    out["witness"] = w;
+  }
+  out["certificate"] = CertificateToJson(certificate);
+  return out;
+}
+
+}  // namespace roro

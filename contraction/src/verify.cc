@@ -1,0 +1,164 @@
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "certificate_check.h"
+#include "combination.h"
+#include "metzler.h"
+#include "module_proofs.h"
+#include "rigorous_arithmetic.h"
+#include "roro/topology/model_file.h"
+
+namespace roro {
+namespace {
+
+CertificateCheck Fail(std::string reason) {
+  CertificateCheck check;
+  check.reason = std::move(reason);
+  return check;
+}
+
+std::string Number(double x) {
+  std::ostringstream out;
+  out.precision(17);
+  out << x;
+  return out.str();
+}
+
+// Re-proves one module's rate; empty string when it holds.
+std::string CheckModule(const Network& network, int i, const ModuleCertificate& m) {
+  const Eigen::MatrixXd& w = network.module(i).weights();
+  const double g = network.slope_bound();
+  const std::string where = "module " + std::to_string(i) + " (" + m.method + ")";
+  if (!(m.rate > 0)) return where + ": rate " + Number(m.rate) + " is not positive";
+  if (m.is_diagonal()) {
+    if (!m.metric_diagonal.allFinite() || !(m.metric_diagonal.minCoeff() > 0))
+      return where + ": metric diagonal is not positive and finite";
+    if (m.method == kMethodDiagonalMetzler) {
+      if (!CheckDiagonalMetzlerRate(w, g, m.metric_diagonal, m.rate))
+        return where + ": rate " + Number(m.rate) + " not proven by the Metzler comparison in this metric";
+      return "";
+    }
+    if (m.method == kMethodDiagonalNorm) {
+      if (!CheckDiagonalNormRate(w, g, m.metric_diagonal, m.rate))
+        return where + ": rate " + Number(m.rate) + " exceeds 1 - g ||Theta W Theta^-1||";
+      return "";
+    }
+  }
+  const Eigen::MatrixXd metric = m.DenseMetric();
+  std::string why;
+  if (m.method == kMethodSdpVertices) {
+    if (!CheckVertexLmi(w, g, metric, m.rate, &why)) return where + ": " + why;
+    return "";
+  }
+  if (m.method == kMethodSdpSector) {
+    if (!CheckSectorLmi(w, g, metric, m.sector_multiplier, m.rate, &why)) return where + ": " + why;
+    return "";
+  }
+  return where + ": unknown method or a method that does not fit the metric's shape";
+}
+
+}  // namespace
+
+CertificateCheck CheckCertificateClaims(const Network& network, const Certificate& c,
+                                        const std::string* known_model_sha256) {
+  if (c.verdict != Verdict::kCertified) return Fail("the certificate does not claim certification");
+  const std::string model_sha256 = known_model_sha256 ? *known_model_sha256 : ModelSha256(network);
+  if (c.model_sha256 != model_sha256)
+    return Fail("model hash mismatch: certificate speaks for " + c.model_sha256.substr(0, 16) +
+                "..., the model is " + model_sha256.substr(0, 16) + "...");
+  if (c.slope_bound != network.slope_bound())
+    return Fail("slope bound " + Number(c.slope_bound) + " differs from the model's " + Number(network.slope_bound()));
+  const int p = network.module_count();
+  if (static_cast<int>(c.modules.size()) != p)
+    return Fail("certificate has " + std::to_string(c.modules.size()) + " modules, model has " + std::to_string(p));
+  std::vector<Eigen::MatrixXd> metrics;
+  std::vector<double> rates;
+  for (int i = 0; i < p; ++i) {
+    const ModuleCertificate& m = c.modules[i];
+    if (m.offset != network.offsets()[i] || m.size != network.module(i).size())
+      return Fail("module " + std::to_string(i) + " layout (offset " + std::to_string(m.offset) + ", size " +
+                  std::to_string(m.size) + ") does not match the model");
+    const std::string problem = CheckModule(network, i, m);
+    if (!problem.empty()) return Fail(problem);
+    metrics.push_back(m.DenseMetric());
+    rates.push_back(m.rate);
+  }
+  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  for (int i = 0; i < p; ++i)
+    if (!(module_metrics.min_eigenvalues[i] > 0))
+      return Fail("module " + std::to_string(i) + ": metric not proven positive definite");
+
+  // Groups must partition the modules; weights positive.
+  std::vector<int> seen(p, 0);
+  for (const auto& group : c.coupling_groups)
+    for (int i : group) {
+      if (i < 0 || i >= p) return Fail("coupling group names module " + std::to_string(i) + " out of range");
+      ++seen[i];
+    }
+  for (int i = 0; i < p; ++i)
+    if (seen[i] != 1) return Fail("module " + std::to_string(i) + " is in " + std::to_string(seen[i]) + " coupling groups (need exactly 1)");
+  if (c.group_weights.size() != c.coupling_groups.size())
+    return Fail("group_weights has " + std::to_string(c.group_weights.size()) + " entries for " +
+                std::to_string(c.coupling_groups.size()) + " groups");
+  Eigen::VectorXd weights(c.group_weights.size());
+  for (std::size_t k = 0; k < c.group_weights.size(); ++k) {
+    if (!std::isfinite(c.group_weights[k]) || !(c.group_weights[k] > 0))
+      return Fail("group weight " + std::to_string(k) + " is not positive");
+    weights(static_cast<Eigen::Index>(k)) = c.group_weights[k];
+  }
+
+  const CouplingLookup coupling(network);
+  std::vector<double> group_rates;
+  for (std::size_t k = 0; k < c.coupling_groups.size(); ++k) {
+    const auto& group = c.coupling_groups[k];
+    const double residual = group.size() > 1 ? SkewResidualUp(network, coupling, module_metrics, group) : 0.0;
+    const double rate = GroupRateDown(module_metrics, group, residual);
+    if (!(rate > 0))
+      return Fail("coupling group " + std::to_string(k) + ": metric-skew residual " + Number(residual) +
+                  " leaves no positive rate (" + Number(rate) + ")");
+    group_rates.push_back(rate);
+  }
+  const std::vector<double> block_norms = BlockNormsUp(coupling, module_metrics);
+  const Eigen::MatrixXd comparison = ComparisonMatrixUp(coupling, block_norms, c.coupling_groups, group_rates, p);
+  if (!(c.rate > 0) || !CheckMetzlerRate(comparison, weights, c.rate))
+    return Fail("network rate " + Number(c.rate) + " not proven by the comparison matrix with the recorded weights");
+
+  CertificateCheck check;
+  check.proven_rate = c.rate;
+  check.proven_factor = rigorous::kInfinity;
+  if (std::isfinite(c.discrete_factor) || c.max_alpha > 0) {
+    const double k2 = EulerCouplingNormUp(network, coupling, block_norms, module_metrics, c.coupling_groups,
+                                          c.group_weights);
+    if (std::isfinite(c.discrete_factor)) {
+      if (c.alpha != network.alpha())
+        return Fail("alpha " + Number(c.alpha) + " differs from the model's " + Number(network.alpha()));
+      const double factor = EulerFactorUp(c.alpha, c.rate, k2);
+      if (!(factor <= c.discrete_factor))
+        return Fail("discrete factor " + Number(c.discrete_factor) + " is below the provable bound " + Number(factor));
+      if (!(c.discrete_factor < 1)) return Fail("discrete factor " + Number(c.discrete_factor) + " is not < 1");
+      check.proven_factor = factor;
+    }
+    if (c.max_alpha > 0 && !(c.max_alpha <= 1 && EulerFactorUp(c.max_alpha, c.rate, k2) < 1))
+      return Fail("max_alpha " + Number(c.max_alpha) + " does not give a proven Euler factor < 1");
+  }
+  check.ok = true;
+  check.reason = "every claim re-proven: " + std::to_string(p) + " module rates, " +
+                 std::to_string(c.coupling_groups.size()) + " coupling groups, network rate " + Number(c.rate) +
+                 (std::isfinite(check.proven_factor) ? ", Euler factor " + Number(check.proven_factor) : "");
+  return check;
+}
+
+VerificationResult VerifyCertificate(const Network& network, const Certificate& certificate) {
+  VerificationResult result;
+  const CertificateCheck check = CheckCertificateClaims(network, certificate);
+  result.verdict = check.ok ? Verdict::kCertified : Verdict::kInconclusive;
+  result.reason = check.reason;
+  return result;
+}
+
+std::string VerificationResult::BriefReport() const {
+  return std::string("verification: ") + std::string(ToString(verdict)) + "\n  " + reason + "\n";
+}
+
+}  // namespace roro

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job on embedded data, on a fresh machine: installs what is missing, builds, then
+#   build a 16x32 global-workspace Sparse Combo Net -> certify it -> train it briefly on
+#   sequential Fashion-MNIST -> evaluate on the test set -> print verdict and accuracy.
+# Environment: DEMO_BUDGET (training seconds, default 240), DEMO_OUT (default runs/demo).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+budget=${DEMO_BUDGET:-240}
+out=${DEMO_OUT:-runs/demo}
+
+scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" --target roro_cli
+roro=build/bin/roro
+rm -rf "$out"
+mkdir -p "$out"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "1. build a 16x32 global-workspace Sparse Combo Net"
+"$roro" build --modules 16x32 --kind sparse --density 0.1 --scale 0.5 --topology gw --hubs 1 \
+  --seed 1 -o "$out/net.json"
+"$roro" graph "$out/net.json" --dot "$out/net.dot"
+
+step "2. certify it (contraction in continuous time and for the Euler map)"
+set +e
+"$roro" certify "$out/net.json" -o "$out/certificate.json"
+verdict=$?
+set -e
+"$roro" verify "$out/net.json" "$out/certificate.json"
+
+step "3. train on sequential Fashion-MNIST for ${budget} s (2 cores)"
+"$roro" train --model "$out/net.json" --data fashion-mnist --batch 64 --lr 2e-3 --clip 1 \
+  --epochs 1 --time-budget "$budget" --limit-test 2000 --seed 1 --out "$out/run"
+
+step "4. evaluate on the 10,000 test images"
+"$roro" eval "$out/run/model.json" --data fashion-mnist | tee "$out/eval.txt"
+
+step "summary"
+case $verdict in 0) echo "certificate before training: certified" ;; 1) echo "certificate before training: refuted" ;;
+                  *) echo "certificate before training: inconclusive" ;; esac
+"$roro" verify "$out/run/model.json" "$out/run/certificate.json" | head -1 | sed 's/^/certificate after training: /'
+grep -i accuracy "$out/eval.txt" | head -1

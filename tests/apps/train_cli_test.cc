@@ -1,0 +1,220 @@
+// Golden tests of `roro train` and `roro eval`: exit codes, files produced, messages, no partial
+// outputs, and resume after kill -9.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "roro/contraction/certify.h"
+#include "roro/topology/model_file.h"
+#include "roro/topology/network_recipe.h"
+#include "support/test_support.h"
+
+namespace roro {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CliRun;
+using testing::ListFiles;
+using testing::ReadFile;
+using testing::RunCli;
+using testing::TempDir;
+
+bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+// A 3 x 4-unit sparse network for the adding task (2 inputs, 1 output), closed-form metrics.
+std::string WriteModel(const TempDir& dir, int input_size = 2, int output_size = 1) {
+  NetworkRecipe recipe;
+  recipe.module_sizes = {4, 4, 4};
+  recipe.density = 0.5;
+  recipe.scale = 0.5;
+  recipe.alpha = 0.2;
+  recipe.input_size = input_size;
+  recipe.output_size = output_size;
+  recipe.seed = 3;
+  Network network = BuildNetwork(recipe);
+  AssignClosedFormMetrics(network);
+  const std::string path = dir.File("net-" + std::to_string(input_size) + "-" + std::to_string(output_size) + ".json");
+  SaveModel(network, path);
+  return path;
+}
+
+std::vector<std::string> TrainArgs(const std::string& model, const std::string& out, int epochs) {
+  return {"train", "--model", model, "--data", "adding", "--synthetic-train", "48", "--synthetic-test", "16",
+          "--steps", "12", "--epochs", std::to_string(epochs), "--batch", "8", "--lr", "1e-2",
+          "--threads", "1", "--no-sdp", "--out", out};
+}
+
+TEST(TrainCliTest, TrainsCertifiesAndWritesTheRunFiles) {
+  TempDir dir;
+  const std::string model = WriteModel(dir), run = dir.File("run");
+  const CliRun result = RunCli(TrainArgs(model, run, 2));
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_TRUE(Contains(result.out, "pre-training certification: certified")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "post-training certification: certified")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "verification: certified")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "training completed")) << result.out;
+  for (const char* name : {"initial_model.json", "checkpoint.json", "metrics.jsonl", "model.json", "certificate.json"})
+    EXPECT_TRUE(fs::exists(run + "/" + name)) << name;
+  EXPECT_EQ(ListFiles(run).size(), 5u);  // nothing else (no temporary files)
+  // The certificate on disk verifies the model on disk.
+  const Network trained = LoadModel(run + "/model.json");
+  EXPECT_EQ(VerifyCertificate(trained, LoadCertificate(run + "/certificate.json")).verdict, Verdict::kCertified);
+  // Not a terminal: plain progress lines, no carriage returns.
+  EXPECT_FALSE(Contains(result.err, "\r"));
+  EXPECT_TRUE(Contains(result.err, "[epoch end]")) << result.err;
+
+  const CliRun eval = RunCli({"eval", run + "/model.json", "--data", "adding", "--synthetic-train", "48",
+                              "--synthetic-test", "16", "--steps", "12", "--threads", "1"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_TRUE(Contains(eval.out, "test: 16 sequences, loss")) << eval.out;
+}
+
+TEST(TrainCliTest, ResumeAfterOneEpochEqualsTheStraightRun) {
+  TempDir dir;
+  const std::string model = WriteModel(dir);
+  ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 3)).exit_code, 0);
+  ASSERT_EQ(RunCli(TrainArgs(model, dir.File("split"), 1)).exit_code, 0);
+  const CliRun resumed = RunCli({"train", "--resume", dir.File("split"), "--epochs", "3", "--no-sdp"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_TRUE(Contains(resumed.out, "resuming")) << resumed.out;
+  EXPECT_EQ(ReadFile(dir.File("split") + "/model.json"), ReadFile(dir.File("straight") + "/model.json"));
+}
+
+TEST(TrainCliTest, ResumeAfterKillNineEqualsTheStraightRun) {
+  TempDir dir;
+  const std::string model = WriteModel(dir), run = dir.File("killed");
+  std::vector<std::string> args = TrainArgs(model, run, 40);
+  args.insert(args.end(), {"--checkpoint-every", "1"});
+  ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 40)).exit_code, 0);
+
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    std::vector<char*> argv;
+    std::string program = RORO_CLI_PATH;
+    argv.push_back(program.data());
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  // Kill it as soon as a checkpoint exists (whenever that is: the assertion below holds for any
+  // moment of death, including after the run finished).
+  const std::string checkpoint = run + "/checkpoint.json";
+  for (int i = 0; i < 20000 && !fs::exists(checkpoint); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(fs::exists(checkpoint));
+  const CliRun resumed = RunCli({"train", "--resume", run, "--no-sdp"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(ReadFile(run + "/model.json"), ReadFile(dir.File("straight") + "/model.json"));
+}
+
+TEST(TrainCliTest, DivergenceExitsWith75KeepsTheCheckpointAndWritesNoModel) {
+  TempDir dir;
+  const std::string model = WriteModel(dir), run = dir.File("run");
+  std::vector<std::string> args = TrainArgs(model, run, 50);
+  args.insert(args.end(), {"--optimizer", "sgd", "--momentum", "0", "--lr", "1e7", "--no-euler-guard",
+                           "--checkpoint-every", "1"});
+  const CliRun result = RunCli(args);
+  EXPECT_EQ(result.exit_code, 75) << result.out << result.err;
+  EXPECT_TRUE(Contains(result.err, "diverged")) << result.err;
+  EXPECT_FALSE(fs::exists(run + "/model.json"));
+  EXPECT_FALSE(fs::exists(run + "/certificate.json"));
+  EXPECT_TRUE(fs::exists(run + "/checkpoint.json"));
+}
+
+TEST(TrainCliTest, BadFlagsAreUsageErrorsAndWriteNothing) {
+  TempDir dir;
+  const std::string model = WriteModel(dir), run = dir.File("run");
+  auto expect_usage = [&](std::vector<std::string> args, const std::string& needle) {
+    const CliRun result = RunCli(args);
+    EXPECT_EQ(result.exit_code, 64) << result.out << result.err;
+    EXPECT_TRUE(Contains(result.err + result.out, needle)) << needle << "\n" << result.err;
+    EXPECT_FALSE(fs::exists(run)) << "a failed command created " << run;
+  };
+  std::vector<std::string> args = TrainArgs(model, run, 1);
+  args.insert(args.end(), {"--epochs", "0"});
+  expect_usage(args, "epochs");
+  args = TrainArgs(model, run, 1);
+  args.insert(args.end(), {"--optimizer", "rmsprop"});
+  expect_usage(args, "optimizer");
+  args = TrainArgs(model, run, 1);
+  args.insert(args.end(), {"--schedule", "step"});  // without milestones
+  expect_usage(args, "milestones");
+  args = TrainArgs(model, run, 1);
+  args.insert(args.end(), {"--no-such-flag"});
+  expect_usage(args, "no-such-flag");
+  expect_usage({"train", "--data", "adding", "--out", run}, "--model");
+  expect_usage({"train", "--model", model, "--data", "adding"}, "--out");
+  expect_usage({"train", "--resume", run, "--lr", "0.1"}, "--lr");
+  expect_usage({"eval"}, "model");
+}
+
+TEST(TrainCliTest, MissingOrCorruptInputsAreClearErrorsAndWriteNothing) {
+  TempDir dir;
+  const std::string model = WriteModel(dir), run = dir.File("run");
+  CliRun result = RunCli(TrainArgs(dir.File("absent.json"), run, 1));
+  EXPECT_EQ(result.exit_code, 66) << result.err;
+  EXPECT_TRUE(Contains(result.err, "absent.json")) << result.err;
+
+  testing::WriteFile(dir.File("corrupt.json"), "{\"format\": \"roro-model\", \"version\": 1, \"modules\": [");
+  result = RunCli(TrainArgs(dir.File("corrupt.json"), run, 1));
+  EXPECT_EQ(result.exit_code, 65) << result.err;
+  EXPECT_TRUE(Contains(result.err, "corrupt.json")) << result.err;
+
+  std::vector<std::string> args = TrainArgs(model, run, 1);
+  args[4] = "idx:" + dir.File("no-such-dir");
+  result = RunCli(args);
+  EXPECT_GE(result.exit_code, 64) << result.err;
+  EXPECT_TRUE(Contains(result.err, "no-such-dir")) << result.err;
+
+  // Data that do not fit the model (copy task: 8 channels, 8 classes).
+  args = TrainArgs(model, run, 1);
+  args[4] = "copy";
+  result = RunCli(args);
+  EXPECT_GE(result.exit_code, 64) << result.err;
+  EXPECT_TRUE(Contains(result.err, "input")) << result.err;
+
+  result = RunCli({"train", "--resume", dir.File("never-ran")});
+  EXPECT_EQ(result.exit_code, 66) << result.err;
+  EXPECT_TRUE(Contains(result.err, "checkpoint.json")) << result.err;
+
+  result = RunCli({"eval", dir.File("absent.json"), "--data", "adding"});
+  EXPECT_EQ(result.exit_code, 66) << result.err;
+  EXPECT_FALSE(fs::exists(run));
+}
+
+TEST(TrainCliTest, EvalPrintsAConfusionMatrixForClassification) {
+  TempDir dir;
+  const std::string model = WriteModel(dir, 4, 4);
+  const CliRun result = RunCli({"eval", model, "--data", "copy", "--copy-symbols", "4", "--synthetic-train", "8",
+                                "--synthetic-test", "12", "--steps", "5", "--threads", "1", "--confusion"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(Contains(result.out, "test: 12 sequences, loss")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "accuracy")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "confusion matrix")) << result.out;
+  const CliRun json = RunCli({"eval", model, "--data", "copy", "--copy-symbols", "4", "--synthetic-train", "8",
+                              "--synthetic-test", "12", "--steps", "5", "--threads", "1", "--confusion", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["count"], 12);
+  int total = 0;
+  for (const auto& row : parsed["confusion"])
+    for (const auto& v : row) total += v.get<int>();
+  EXPECT_EQ(total, 12);
+}
+
+}  // namespace
+}  // namespace roro

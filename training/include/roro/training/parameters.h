@@ -1,0 +1,36 @@
+#pragma once
+/// @file
+/// The trained tensors of a Sparse Combo Net as one flat vector (what optimizers and checkpoints
+/// see), in a fixed order:
+///   1. stored coupling blocks, in Network::coupling_blocks() order, each block column-major
+///      (entries outside the graph's mask are included and always have zero gradient),
+///   2. W_in (column-major), 3. b, 4. W_out (column-major), 5. b_out,
+///   6. for each svd module in module order: u_generator, v_generator (column-major, full
+///      matrices; the skew part is what matters), sigma_logit, log_phi.
+/// Frozen tensors (module weights of non-svd modules, metrics) are never in it.
+
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "roro/topology/network.h"
+
+namespace roro {
+
+struct ParameterSegment {
+  std::string name;  ///< e.g. "B[0,3]", "W_in", "b", "W_out", "b_out", "svd[2].log_phi"
+  long offset = 0;
+  long length = 0;
+};
+
+/// The layout of the flat vector for this network.
+std::vector<ParameterSegment> TrainableLayout(const Network& network);
+long TrainableCount(const Network& network);
+Eigen::VectorXd GetTrainableParameters(const Network& network);
+/// @throws std::invalid_argument on a wrong length or non-finite values.
+void SetTrainableParameters(Network& network, const Eigen::Ref<const Eigen::VectorXd>& parameters);
+/// 1 where a parameter may move (allowed mask entries), 0 where it must stay zero.
+Eigen::VectorXd TrainableMask(const Network& network);
+
+}  // namespace roro

@@ -1,0 +1,209 @@
+#pragma once
+/// @file
+/// The training loop for Sparse Combo Nets: minibatch BPTT (ScnEngine) with Adam or SGD,
+/// learning-rate schedules, a guard that keeps the Euler map contracting, a wall-clock budget,
+/// atomic checkpoints and exact (bit-identical) resumption, and a metrics log.
+///
+/// A run directory (TrainerOptions::run_directory) holds:
+///   initial_model.json  the network as training started (frozen parts + initial tensors)
+///   checkpoint.json     the latest checkpoint (checkpoint.h), replaced atomically
+///   metrics.jsonl       one JSON object a line: per epoch, per evaluation, per guard/stop event
+///   model.json          the final model, written only when training ends cleanly (never NaN)
+///
+/// Reproducibility contract: with the same initial model, options, data, seed and thread count,
+/// a run interrupted at any point (kill -9 included) and resumed from its last checkpoint ends
+/// with bit-identical parameters to an uninterrupted run. This holds because the data order of
+/// epoch e is EpochOrder(seed, e, n), a pure function, and the checkpoint stores the parameters,
+/// the optimizer state, the Euler guard's state and the counters exactly.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include "roro/topology/network.h"
+#include "roro/training/checkpoint.h"
+#include "roro/training/dataset.h"
+#include "roro/training/progress.h"
+
+namespace roro {
+
+/// Optimizer and learning-rate schedule, as the CLI spells them.
+struct TrainerOptimizerSettings {
+  std::string kind = "adam";      ///< "adam" | "sgd" (with momentum)
+  double learning_rate = 1e-3;
+  double momentum = 0.9;          ///< sgd
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  ///< adam
+  double weight_decay = 0;        ///< adam: decoupled (AdamW); sgd: L2 added to the gradient
+  double clip_norm = 0;           ///< global gradient-norm clipping; 0 = off
+  std::string schedule = "constant";  ///< "constant" | "step" | "cosine"
+  double decay = 0.1;             ///< step: factor applied at each milestone
+  std::vector<int> milestones;    ///< step: epochs (1-based: "90" decays from epoch 91 on)
+  bool IsValid(std::string* error) const;
+};
+
+/// The Euler guard: skew coupling keeps the continuous-time system contracting for any B, but not
+/// the Euler map at a fixed alpha. After optimizer steps the guard bounds the Euler factor c
+/// (EulerFactorBound); if c >= cap it halves the update of the dynamics parameters (coupling and
+/// svd modules) until c < cap, and reverts it if max_halvings do not suffice.
+struct EulerGuardOptions {
+  bool enabled = true;
+  double cap = 0.999;      ///< in (0, 1]
+  int check_every = 1;     ///< optimizer steps between checks
+  int max_halvings = 10;
+  bool IsValid(std::string* error) const;
+};
+
+struct TrainerOptions {
+  int epochs = 10;
+  int batch_size = 64;
+  TrainerOptimizerSettings optimizer;
+  EulerGuardOptions euler_guard;
+  int threads = 0;                  ///< engine threads, 0 = all cores (bit-identity needs the same count)
+  std::uint64_t seed = 0;           ///< data order (and initial tensors if reinitialize)
+  /// Draw B, W_in, W_out afresh from `seed` (the NetworkBuilder scheme; biases 0) before training.
+  bool reinitialize = false;
+  double coupling_init_scale = 0.1; ///< B ~ N(0, (scale / sqrt(N))^2) when reinitializing
+  double time_budget_seconds = 0;   ///< 0 = none; counts all sessions of the run
+  int checkpoint_every = 0;         ///< batches between checkpoints (0: only at epoch ends)
+  std::string run_directory;        ///< "" = keep nothing on disk
+  int eval_batch_size = 256;
+  bool evaluate_test_each_epoch = false;
+  bool IsValid(std::string* error) const;
+};
+
+nlohmann::json TrainerOptionsToJson(const TrainerOptions& options);
+/// @throws std::invalid_argument naming `source` and the field.
+TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::string& source);
+
+/// Data for a run. `validation` and `test` may be null or empty.
+struct TrainingData {
+  const SequenceDataset* train = nullptr;
+  const SequenceDataset* validation = nullptr;
+  const SequenceDataset* test = nullptr;
+};
+
+enum class TrainingTermination {
+  kCompleted,          ///< all epochs done
+  kTimeBudget,         ///< the wall-clock budget was spent
+  kStoppedByCallback,  ///< a callback returned kStop
+  kAborted,            ///< a callback returned kAbort: nothing written after the last checkpoint
+  kDiverged,           ///< NaN/Inf loss, gradient or parameters: last good checkpoint kept
+};
+std::string_view ToString(TrainingTermination termination);
+
+struct EvaluationStats {
+  double loss = 0;
+  double accuracy = 0;  ///< classification; NaN for regression
+  int count = 0;
+  /// classes x classes, row = true label, column = prediction (classification, if asked for).
+  Eigen::MatrixXi confusion;
+};
+
+struct TrainingSummary {
+  TrainingTermination termination = TrainingTermination::kCompleted;
+  std::string message;           ///< why it stopped, in words
+  int epochs_completed = 0;
+  long steps = 0;
+  double train_loss = 0, train_accuracy = 0;   ///< last (possibly partial) epoch's running figures
+  std::optional<EvaluationStats> validation;   ///< at the end
+  std::optional<EvaluationStats> test;         ///< at the end
+  double initial_euler_factor = 0, final_euler_factor = 0;
+  bool euler_guard_active = false;
+  long rejected_steps = 0, scaled_steps = 0;
+  double seconds = 0;             ///< this session
+  double sequences_per_second = 0;
+  std::string model_path;         ///< "" if no model was written
+
+  bool ok() const {
+    return termination != TrainingTermination::kDiverged && termination != TrainingTermination::kAborted;
+  }
+  std::string BriefReport() const;
+  std::string FullReport() const;
+};
+
+/// What may change when a run is resumed (everything else comes from the checkpoint).
+struct ResumeOverrides {
+  std::optional<int> epochs;
+  std::optional<double> time_budget_seconds;
+  std::optional<int> threads;
+  std::optional<int> checkpoint_every;
+};
+
+class Trainer {
+ public:
+  /// Prepares a fresh run (re-initializes tensors if asked; with a run directory, creates it and
+  /// writes initial_model.json).
+  /// @throws std::invalid_argument if the options are invalid, the data do not fit the network
+  ///         (input size, classes, task, empty training set), or the run directory already holds
+  ///         a checkpoint (resume it, or choose another directory).
+  Trainer(Network network, TrainingData data, TrainerOptions options,
+          nlohmann::json data_description = nlohmann::json::object());
+  /// Continues the run in `run_directory` from its checkpoint.
+  /// @throws std::invalid_argument naming the file if the checkpoint or initial model is missing
+  ///         or corrupt, or the data differ from the run's (fingerprint).
+  static Trainer Resume(const std::string& run_directory, TrainingData data,
+                        const ResumeOverrides& overrides = {});
+  ~Trainer();
+  Trainer(Trainer&&) noexcept;
+  Trainer& operator=(Trainer&&) noexcept;
+
+  /// Trains until the epochs are done, the budget is spent, a callback stops it, or it diverges.
+  /// Messages for people (guard actions, divergence) go to `messages` if given.
+  [[nodiscard]] TrainingSummary Run(TrainingCallback* callback = nullptr,
+                                    std::function<void(const std::string&)> messages = {});
+
+  /// The network with the current parameters (after a divergence: the last finite ones).
+  const Network& network() const;
+  const TrainerOptions& options() const;
+  const TrainingCounters& counters() const;
+  /// The Euler factor bound of the initial model (the guard's reference).
+  double initial_euler_factor() const;
+
+  /// Loss/accuracy of the current network on a data set, in eval_batch_size chunks.
+  /// @throws std::invalid_argument if the data do not fit the network.
+  EvaluationStats Evaluate(const SequenceDataset& data, bool confusion = false) const;
+
+ private:
+  struct Impl;
+  explicit Trainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Loss/accuracy (and optionally the confusion matrix) of a network on a data set, with the float
+/// engine, in chunks of `batch_size` sequences. @throws std::invalid_argument if the data do not
+/// fit the network or the arguments are invalid.
+EvaluationStats EvaluateNetwork(const Network& network, const SequenceDataset& data, int threads = 0,
+                                int batch_size = 256, bool confusion = false);
+
+/// The order of the training sequences in epoch `epoch`: a Fisher-Yates shuffle of 0..count-1
+/// driven by roro::Rng seeded with a mix of (seed, epoch). A pure function.
+std::vector<int> EpochOrder(std::uint64_t seed, int epoch, int count);
+
+/// "count=...,steps=...,inputs=...,outputs=...,crc32=..." over the shapes, inputs and labels or
+/// targets: a resumed run refuses data that differ from the original run's.
+std::string DatasetFingerprint(const SequenceDataset& data);
+
+/// Draws B (metric-skew coupling only), W_in and W_out afresh as NetworkBuilder does for `seed`
+/// (B ~ N(0, (coupling_scale/sqrt(N))^2) on the allowed entries, weights U(-1/sqrt(fan_in),
+/// 1/sqrt(fan_in)), biases 0). Frozen parts and svd modules are not touched.
+void ReinitializeTrainedTensors(Network& network, std::uint64_t seed, double coupling_scale = 0.1);
+
+/// Checks that a data set fits the network (input size, output size/classes, labels in range,
+/// task) — @throws std::invalid_argument naming the data set and the mismatch.
+void CheckDataFitsNetwork(const SequenceDataset& data, const Network& network);
+
+/// Paths inside a run directory.
+std::string RunCheckpointPath(const std::string& run_directory);
+std::string RunInitialModelPath(const std::string& run_directory);
+std::string RunModelPath(const std::string& run_directory);
+std::string RunMetricsPath(const std::string& run_directory);
+std::string RunCertificatePath(const std::string& run_directory);
+
+}  // namespace roro
