@@ -48,7 +48,7 @@ for topology in $topologies; do
     --threads "$threads" --batches "$timed" --steps "$steps" |
     sed "s/\"topology\": \"model-dir\"/\"topology\": \"$topology\"/" | tee -a "$results"
   # shellcheck disable=SC2086
-  "$roro" bench-train --model "$work/$topology.json" --batch $batches --threads "$threads" \
+  "$roro" bench train --model "$work/$topology.json" --batch $batches --threads "$threads" \
     --timed-batches "$timed" --steps "$steps" --json |
     sed "s#\"topology\": \"$work/$topology.json\"#\"topology\": \"$topology\"#" | tee -a "$results"
 done

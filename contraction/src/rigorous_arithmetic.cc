@@ -129,42 +129,45 @@ double WeightedNormUp(const Eigen::Ref<const Eigen::MatrixXd>& metric_a,
   const Eigen::MatrixXd y = metric_a * x;
   Eigen::MatrixXd gram = x.transpose() * y;
   gram = (0.5 * (gram + gram.transpose())).eval();
-  double estimate = 0;
+  const Eigen::MatrixXd magnitude =
+      x.cwiseAbs().transpose() * (metric_a.cwiseAbs() * x.cwiseAbs());
+  const int inner = static_cast<int>(x.rows() + x.cols());
+  const double gamma = Up(2.0 * Gamma(2 * inner + 8));
+  // Proves s M_b - gram >= 0 for s = estimate * inflation, first inflation that works.
+  auto prove = [&](double estimate, std::initializer_list<double> inflations) {
+    if (!std::isfinite(estimate) || !(estimate > 0)) return false;
+    for (double inflation : inflations) {
+      const double s = Up(estimate * inflation);
+      if (best <= SqrtUp(s)) return true;
+      const Eigen::MatrixXd candidate = s * metric_b - gram;
+      // |error of forming candidate| <= gamma (|X|^T |M_a| |X| + s |M_b|), entrywise.
+      const Eigen::MatrixXd error = gamma * (magnitude + s * metric_b.cwiseAbs());
+      const double perturbation = Up(InfinityNormUp(error) * (1.0 + 1e-6));
+      if (ProvePositiveSemidefinite(candidate, perturbation)) {
+        best = std::min(best, SqrtUp(s));
+        return true;
+      }
+    }
+    return false;
+  };
   if (diagonal) {
-    // Power iteration on the scaled Gram matrix (cheap; an underestimate only costs a retry).
+    // Cheap first try: power iteration on the scaled Gram matrix.
     const Eigen::VectorXd scale = diag_b.cwiseSqrt().cwiseInverse();
     const Eigen::MatrixXd scaled = scale.asDiagonal() * gram * scale.asDiagonal();
     Eigen::VectorXd v = Eigen::VectorXd::Ones(scaled.cols());
-    for (int iteration = 0; iteration < 40; ++iteration) {
+    double estimate = 0;
+    for (int iteration = 0; iteration < 60; ++iteration) {
       const Eigen::VectorXd next = scaled * v;
       const double norm = next.norm();
       if (!(norm > 0) || !std::isfinite(norm)) break;
       estimate = v.dot(next) / v.squaredNorm();
       v = next / norm;
     }
-    estimate = std::max(estimate, (scaled * v).norm());
-  } else {
-    Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram, metric_b, Eigen::EigenvaluesOnly);
-    if (solver.info() != Eigen::Success) return best;
-    estimate = std::max(solver.eigenvalues().maxCoeff(), 0.0);
+    if (prove(estimate, {1.0 + 1e-6})) return best;
   }
-  if (!std::isfinite(estimate) || estimate == 0) return best;
-  const Eigen::MatrixXd magnitude =
-      x.cwiseAbs().transpose() * (metric_a.cwiseAbs() * x.cwiseAbs());
-  const int inner = static_cast<int>(x.rows() + x.cols());
-  const double gamma = Up(2.0 * Gamma(2 * inner + 8));
-  for (double inflation : {1.0 + 1e-6, 1.0 + 1e-3, 1.1, 2.0}) {
-    const double s = Up(estimate * inflation);
-    if (best <= SqrtUp(s)) break;
-    const Eigen::MatrixXd candidate = s * metric_b - gram;
-    // |error of forming candidate| <= gamma (|X|^T |M_a| |X| + s |M_b|), entrywise.
-    const Eigen::MatrixXd error = gamma * (magnitude + s * metric_b.cwiseAbs());
-    const double perturbation = Up(InfinityNormUp(error) * (1.0 + 1e-6));
-    if (ProvePositiveSemidefinite(candidate, perturbation)) {
-      best = std::min(best, SqrtUp(s));
-      break;
-    }
-  }
+  Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram, metric_b, Eigen::EigenvaluesOnly);
+  if (solver.info() != Eigen::Success) return best;
+  prove(std::max(solver.eigenvalues().maxCoeff(), 0.0), {1.0 + 1e-9, 1.0 + 1e-6, 1.0 + 1e-3, 1.1, 2.0});
   return best;
 }
 

@@ -7,13 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
 #include "roro/contraction/certify.h"
 #include "roro/topology/model_file.h"
+#include "roro/topology/network_builder.h"
 #include "roro/topology/network_recipe.h"
+#include "roro/topology/topologies.h"
 #include "support/test_support.h"
 
 namespace roro {
@@ -43,6 +46,18 @@ std::string WriteModel(const TempDir& dir, int input_size = 2, int output_size =
   const std::string path = dir.File("net-" + std::to_string(input_size) + "-" + std::to_string(output_size) + ".json");
   SaveModel(network, path);
   return path;
+}
+
+// Sets FLAG to VALUE in args (replacing an existing value), or appends a bare flag.
+std::vector<std::string> With(std::vector<std::string> args, const std::string& flag, const std::string& value = "") {
+  const auto it = std::find(args.begin(), args.end(), flag);
+  if (it != args.end() && !value.empty()) {
+    *(it + 1) = value;
+    return args;
+  }
+  args.push_back(flag);
+  if (!value.empty()) args.push_back(value);
+  return args;
 }
 
 std::vector<std::string> TrainArgs(const std::string& model, const std::string& out, int epochs) {
@@ -90,9 +105,9 @@ TEST(TrainCliTest, ResumeAfterOneEpochEqualsTheStraightRun) {
 TEST(TrainCliTest, ResumeAfterKillNineEqualsTheStraightRun) {
   TempDir dir;
   const std::string model = WriteModel(dir), run = dir.File("killed");
-  std::vector<std::string> args = TrainArgs(model, run, 40);
+  std::vector<std::string> args = TrainArgs(model, run, 30);
   args.insert(args.end(), {"--checkpoint-every", "1"});
-  ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 40)).exit_code, 0);
+  ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 30)).exit_code, 0);
 
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
@@ -116,6 +131,9 @@ TEST(TrainCliTest, ResumeAfterKillNineEqualsTheStraightRun) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(fs::exists(checkpoint));
+  // Where it died (for the record; any point must do).
+  RecordProperty("killed_after_step", std::to_string(nlohmann::json::parse(ReadFile(checkpoint))["counters"]["global_step"].get<long>()));
+  RecordProperty("model_written_before_kill", fs::exists(run + "/model.json") ? "yes" : "no");
   const CliRun resumed = RunCli({"train", "--resume", run, "--no-sdp"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   EXPECT_EQ(ReadFile(run + "/model.json"), ReadFile(dir.File("straight") + "/model.json"));
@@ -125,8 +143,8 @@ TEST(TrainCliTest, DivergenceExitsWith75KeepsTheCheckpointAndWritesNoModel) {
   TempDir dir;
   const std::string model = WriteModel(dir), run = dir.File("run");
   std::vector<std::string> args = TrainArgs(model, run, 50);
-  args.insert(args.end(), {"--optimizer", "sgd", "--momentum", "0", "--lr", "1e7", "--no-euler-guard",
-                           "--checkpoint-every", "1"});
+  args = With(With(With(With(With(args, "--optimizer", "sgd"), "--momentum", "0"), "--lr", "1e7"), "--no-euler-guard"),
+              "--checkpoint-every", "1");
   const CliRun result = RunCli(args);
   EXPECT_EQ(result.exit_code, 75) << result.out << result.err;
   EXPECT_TRUE(Contains(result.err, "diverged")) << result.err;
@@ -144,18 +162,12 @@ TEST(TrainCliTest, BadFlagsAreUsageErrorsAndWriteNothing) {
     EXPECT_TRUE(Contains(result.err + result.out, needle)) << needle << "\n" << result.err;
     EXPECT_FALSE(fs::exists(run)) << "a failed command created " << run;
   };
-  std::vector<std::string> args = TrainArgs(model, run, 1);
-  args.insert(args.end(), {"--epochs", "0"});
-  expect_usage(args, "epochs");
-  args = TrainArgs(model, run, 1);
-  args.insert(args.end(), {"--optimizer", "rmsprop"});
-  expect_usage(args, "optimizer");
-  args = TrainArgs(model, run, 1);
-  args.insert(args.end(), {"--schedule", "step"});  // without milestones
-  expect_usage(args, "milestones");
-  args = TrainArgs(model, run, 1);
-  args.insert(args.end(), {"--no-such-flag"});
-  expect_usage(args, "no-such-flag");
+  expect_usage(With(TrainArgs(model, run, 1), "--epochs", "0"), "--epochs");
+  expect_usage(With(TrainArgs(model, run, 1), "--lr", "-1"), "learning rate");
+  expect_usage(With(TrainArgs(model, run, 1), "--euler-cap", "1.5"), "Euler cap");
+  expect_usage(With(TrainArgs(model, run, 1), "--optimizer", "rmsprop"), "rmsprop");
+  expect_usage(With(TrainArgs(model, run, 1), "--schedule", "step"), "milestones");  // without milestones
+  expect_usage(With(TrainArgs(model, run, 1), "--no-such-flag"), "no-such-flag");
   expect_usage({"train", "--data", "adding", "--out", run}, "--model");
   expect_usage({"train", "--model", model, "--data", "adding"}, "--out");
   expect_usage({"train", "--resume", run, "--lr", "0.1"}, "--lr");
@@ -194,6 +206,32 @@ TEST(TrainCliTest, MissingOrCorruptInputsAreClearErrorsAndWriteNothing) {
   result = RunCli({"eval", dir.File("absent.json"), "--data", "adding"});
   EXPECT_EQ(result.exit_code, 66) << result.err;
   EXPECT_FALSE(fs::exists(run));
+}
+
+TEST(TrainCliTest, RefusesARefutedModelUnlessAllowed) {
+  TempDir dir;
+  // One dense module W = 1.5 I: at the vertex D = I the Jacobian -I + W D has eigenvalue 0.5 > 0.
+  Network unstable = NetworkBuilder()
+                         .AddModule(Module::FromMatrix(ModuleKind::kDense, 1.5 * Eigen::MatrixXd::Identity(2, 2)))
+                         .AddModule(Module::FromMatrix(ModuleKind::kDense, 0.2 * Eigen::MatrixXd::Identity(2, 2)))
+                         .SetGraph(AllToAllTopology({2, 2}))
+                         .SetInputSize(2)
+                         .SetOutputSize(1)
+                         .Build();
+  const std::string model = dir.File("unstable.json"), run = dir.File("run");
+  SaveModel(unstable, model);
+  CliRun result = RunCli(TrainArgs(model, run, 1));
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_TRUE(Contains(result.out, "pre-training certification: refuted")) << result.out;
+  EXPECT_TRUE(Contains(result.err, "--allow-uncertified")) << result.err;
+  EXPECT_FALSE(fs::exists(run));
+
+  result = RunCli(With(TrainArgs(model, run, 1), "--allow-uncertified"));
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;  // trained, and still refuted (W is frozen)
+  EXPECT_TRUE(Contains(result.err, "Euler guard off")) << result.err;
+  EXPECT_TRUE(Contains(result.out, "post-training certification: refuted")) << result.out;
+  EXPECT_TRUE(fs::exists(run + "/model.json"));
+  EXPECT_EQ(LoadCertificate(run + "/certificate.json").verdict, Verdict::kRefuted);
 }
 
 TEST(TrainCliTest, EvalPrintsAConfusionMatrixForClassification) {

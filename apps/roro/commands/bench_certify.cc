@@ -1,28 +1,27 @@
-// `roro bench-certify`: certification timings (to be merged under `roro bench certify`).
+// `roro bench certify`: milliseconds per certificate.
 #include <iostream>
 #include <memory>
 
 #include "roro/command_registry.h"
 
-#define RORO_BENCH_CERTIFY_NO_MAIN
-#include "../../../bench/bench_certify.cc"
+#include "roro/contraction/certify_benchmark.h"
 
 namespace roro::cli {
 namespace {
 
 std::function<int()> SetupBenchCertify(CLI::App& app) {
-  auto options = std::make_shared<bench::CertifyBenchmarkOptions>();
+  auto options = std::make_shared<CertifyBenchmarkOptions>();
   app.add_option("--repeats", options->repeats, "Runs per case (median reported)")->check(CLI::PositiveNumber);
   app.add_option("--csdp", options->csdp_path, "Path of the csdp executable");
   auto no_sdp = std::make_shared<bool>(false);
   app.add_flag("--no-sdp", *no_sdp, "Skip the Tier-2 case");
   return [options, no_sdp] {
     options->include_sdp = !*no_sdp;
-    return bench::RunCertifyBenchmark(std::cout, *options) ? kExitOk : kExitInconclusive;
+    return RunCertifyBenchmark(std::cout, *options) ? kExitOk : kExitInconclusive;
   };
 }
 
-const bool registered = RegisterCommand({"bench-certify", "Milliseconds per certificate (Tier 1 + verification, Tier 2)",
+const bool registered = RegisterCommand({"bench certify", "Milliseconds per certificate (Tier 1 + verification, Tier 2)",
                                          SetupBenchCertify});
 
 }  // namespace

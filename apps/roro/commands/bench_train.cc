@@ -1,4 +1,4 @@
-// `roro bench-train`: training and inference throughput of the BPTT engine (sequences per second),
+// `roro bench train`: training and inference throughput of the BPTT engine (sequences per second),
 // peak memory and the engine's workspace, for recipe networks (default: the 16x32 sparse
 // modules, T = 784, topologies all and gw, batch 64 and 256) or for one model file.
 #include <cstdio>
@@ -68,7 +68,7 @@ int RunBenchTrain(const BenchTrainArguments& args) {
 }
 
 const bool registered = RegisterCommand(
-    {"bench-train", "Training/inference throughput of the BPTT engine (sequences per second) and its memory",
+    {"bench train", "Training/inference throughput of the BPTT engine (sequences per second) and its memory",
      [](CLI::App& app) -> std::function<int()> {
        auto args = std::make_shared<BenchTrainArguments>();
        app.add_option("--model", args->model, "Benchmark this model file instead of recipe networks");

@@ -60,8 +60,12 @@ std::function<int()> SetupBuild(CLI::App& app) {
   app.add_option("-o,--output", args->output, "Model file to write")->required();
   return [args] {
     NetworkRecipe recipe = args->recipe;
-    recipe.module_sizes = ParseModuleSizes(args->modules);
-    recipe.kind = ParseModuleKind(args->kind);
+    try {  // flag values, so a bad one is a usage error (64), not a data error
+      recipe.module_sizes = ParseModuleSizes(args->modules);
+      recipe.kind = ParseModuleKind(args->kind);
+    } catch (const std::invalid_argument& e) {
+      throw CliError(kExitUsage, std::string("error: --modules/--kind: ") + e.what());
+    }
     recipe.topology.name = args->edges_file.empty() ? args->topology : "edges";
     recipe.topology.edges_file = args->edges_file;
     std::string error;

@@ -45,7 +45,7 @@ const bool registered = RegisterCommand(
        app.footer(
            "Files: W (N x N, block-diagonal modules), B (free coupling, metric-skew form only), L (coupling),\n"
            "M (metric), W_in, b, W_out, b_out; meta.json holds module_sizes, alpha, slope_bound, activation,\n"
-           "topology, coupling_form, input_size, output_size. `roro import` reads the directory back.");
+           "topology, coupling_form, input_size, output_size. `roro import` reads the directory back.\n");
        return [args] { return RunExport(*args); };
      }});
 
