@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "roro/command_registry.h"
+#include "roro/data_options.h"
 #include "roro/contraction/certify.h"
 #include "roro/topology/model_file.h"
 #include "roro/training/checkpoint.h"
@@ -58,13 +59,8 @@ class CliProgress : public TrainingCallback {
 };
 
 struct TrainFlags {
-  std::string model, data, out, resume;
-  bool permuted = false;
-  std::uint64_t perm_seed = 0;
-  int validation = 0;
-  std::uint64_t data_seed = 0;
-  int synthetic_train = 10000, synthetic_test = 1000, synthetic_steps = 100, copy_symbols = 8;
-  int limit_train = 0, limit_test = 0;
+  std::string model, out, resume;
+  DataSpec data;
   TrainerOptions options;
   std::vector<int> milestones;
   bool no_guard = false, keep_init = false, allow_uncertified = false, no_sdp = false;
@@ -116,17 +112,7 @@ std::function<int()> Setup(CLI::App& app) {
   TrainerOptions& o = flags->options;
   app.add_option("--model", flags->model, "Model file to train (roro-model JSON)");
   app.add_option("--resume", flags->resume, "Continue the run in this directory from its checkpoint");
-  app.add_option("--data", flags->data, "fashion-mnist | mnist | idx:DIR | cifar10:DIR | adding | copy");
-  app.add_flag("--permuted", flags->permuted, "Permute the time steps (fixed seeded permutation)");
-  app.add_option("--perm-seed", flags->perm_seed, "Seed of the step permutation");
-  app.add_option("--val", flags->validation, "Validation sequences carved out of the training set")->check(CLI::NonNegativeNumber);
-  app.add_option("--data-seed", flags->data_seed, "Seed of the validation split and synthetic tasks");
-  app.add_option("--synthetic-train", flags->synthetic_train, "adding/copy: training sequences")->check(CLI::PositiveNumber);
-  app.add_option("--synthetic-test", flags->synthetic_test, "adding/copy: test sequences")->check(CLI::PositiveNumber);
-  app.add_option("--steps", flags->synthetic_steps, "adding/copy: sequence length T")->check(CLI::PositiveNumber);
-  app.add_option("--copy-symbols", flags->copy_symbols, "copy: number of symbols (classes)")->check(CLI::PositiveNumber);
-  app.add_option("--limit-train", flags->limit_train, "Use only the first K training sequences (0 = all)")->check(CLI::NonNegativeNumber);
-  app.add_option("--limit-test", flags->limit_test, "Use only the first K test sequences (0 = all)")->check(CLI::NonNegativeNumber);
+  AddDataOptions(app, flags->data);
   app.add_option("--epochs", o.epochs, "Epochs")->check(CLI::PositiveNumber);
   app.add_option("--batch", o.batch_size, "Batch size")->check(CLI::PositiveNumber);
   app.add_option("--lr", o.optimizer.learning_rate, "Learning rate");
@@ -198,7 +184,7 @@ std::function<int()> Setup(CLI::App& app) {
                                trainer->counters().global_step);
     } else {
       if (f.model.empty()) throw CliError(kExitUsage, "usage: --model is required (or --resume RUN/)");
-      if (f.data.empty()) throw CliError(kExitUsage, "usage: --data is required");
+      if (f.data.source.empty()) throw CliError(kExitUsage, "usage: --data is required");
       if (f.out.empty()) throw CliError(kExitUsage, "usage: --out RUN/ is required");
       options.run_directory = f.out;
       options.reinitialize = app.get_option("--seed")->count() > 0 && !f.keep_init;
@@ -209,20 +195,8 @@ std::function<int()> Setup(CLI::App& app) {
         throw CliError(kExitUsage, "usage: " + f.out + " already holds a run (checkpoint.json): use --resume " +
                                        f.out + " or another --out");
       Network network = LoadModel(f.model);
-      DataSpec spec;
-      spec.source = f.data;
-      spec.permuted = f.permuted;
-      spec.perm_seed = f.perm_seed;
-      spec.validation = f.validation;
-      spec.seed = f.data_seed;
-      spec.synthetic_train = f.synthetic_train;
-      spec.synthetic_test = f.synthetic_test;
-      spec.synthetic_steps = f.synthetic_steps;
-      spec.copy_symbols = f.copy_symbols;
-      spec.limit_train = f.limit_train;
-      spec.limit_test = f.limit_test;
-      if (!spec.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
-      data = LoadData(spec);
+      RequireValidDataSpec(f.data);
+      data = LoadData(f.data);
       std::cout << "data: " << data.description << "\n";
       if (options.reinitialize) ReinitializeTrainedTensors(network, options.seed, options.coupling_init_scale);
       const CertificationResult before = Certify(network, certify_options);
@@ -234,7 +208,7 @@ std::function<int()> Setup(CLI::App& app) {
       TrainerOptions trainer_options = options;
       trainer_options.reinitialize = false;
       trainer.emplace(std::move(network), TrainingData{&data.train, &data.validation, &data.test}, trainer_options,
-                      DataSpecToJson(spec));
+                      DataSpecToJson(f.data));
     }
 
     ProgressPrinterOptions printer_options;
