@@ -25,7 +25,10 @@ log="$build/fuzz-logs"
 mkdir -p "$build" "$log"
 
 echo "fuzz.sh: configuring and building ${targets[*]} (preset fuzz, $build)"
-(cd "$here" && cmake --preset fuzz \
+# RORO_NATIVE=OFF: fuzz/ targets are not built with roro_build_flags, and Eigen compiled with and
+# without -march=native in one binary disagrees about its allocator (AVX-512 alignment), which
+# ASan reports as a bad free; the same flags everywhere keep the binary consistent.
+(cd "$here" && cmake --preset fuzz -DRORO_NATIVE=OFF \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
     >"$log/configure.txt" 2>&1) || { cat "$log/configure.txt" >&2; exit 1; }
 cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$log/build.txt" 2>&1 \
@@ -56,6 +59,10 @@ summary=()
 for target in "${targets[@]}"; do
   seed_corpus "$target"
   artifacts="$build/fuzz-artifacts/$target/"
+  # Findings of earlier runs are kept, but aside, so this run's summary counts only its own.
+  if [[ -d "$artifacts" ]] && [[ -n "$(ls -A "$artifacts")" ]]; then
+    mv "$artifacts" "$build/fuzz-artifacts/$target.before-$(date +%Y%m%d-%H%M%S)"
+  fi
   mkdir -p "$artifacts"
   echo "fuzz.sh: running $target for ${seconds}s"
   set +e
