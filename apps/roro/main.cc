@@ -62,7 +62,10 @@ int main(int argc, char** argv) {
       for (CLI::App* candidate : app.get_subcommands([](CLI::App*) { return true; }))
         if (candidate->get_name() == group) existing = candidate;
       if (existing == nullptr) {
-        existing = app.add_subcommand(group, "Benchmarks that print figures (" + group + " SUBCOMMAND --help)");
+        const std::string about = group == "bench"    ? "Benchmarks that print figures"
+                                  : group == "ablate" ? "Ablation studies of trained models"
+                                                      : "Commands";
+        existing = app.add_subcommand(group, about + " (" + group + " SUBCOMMAND --help)");
         existing->require_subcommand(1, 1);
       }
       parent = existing;

@@ -282,12 +282,13 @@ TEST(TrainerTest, EulerGuardKeepsTheFactorBelowItsCapAndCountsWhatItDid) {
   const TrainingSummary summary = trainer.Run();
   ASSERT_TRUE(summary.ok()) << summary.message;
   EXPECT_TRUE(summary.euler_guard_active);
-  EXPECT_GT(summary.scaled_steps + summary.rejected_steps, 0);
+  EXPECT_GT(summary.projected_steps + summary.scaled_steps + summary.rejected_steps, 0);
   EXPECT_LT(EulerFactorBound(trainer.network()), options.euler_guard.cap);
   EXPECT_LT(summary.final_euler_factor, options.euler_guard.cap);
   const auto records = ReadMetrics(dir.File("run"));
-  EXPECT_EQ(CountType(records, "guard"), summary.scaled_steps + summary.rejected_steps);
+  EXPECT_EQ(CountType(records, "guard"), summary.projected_steps + summary.scaled_steps + summary.rejected_steps);
   EXPECT_EQ(records.back()["scaled_steps"], summary.scaled_steps);
+  EXPECT_EQ(records.back()["projected_steps"], summary.projected_steps);
 
   // The same run without the guard ends above the cap: the guard is what kept it there.
   options.euler_guard.enabled = false;

@@ -67,35 +67,6 @@ struct TrainFlags {
   double certify_timeout = 60;
 };
 
-nlohmann::json DataSpecToJson(const DataSpec& spec) {
-  return {{"source", spec.source},           {"permuted", spec.permuted},
-          {"perm_seed", spec.perm_seed},     {"validation", spec.validation},
-          {"seed", spec.seed},               {"synthetic_train", spec.synthetic_train},
-          {"synthetic_test", spec.synthetic_test}, {"synthetic_steps", spec.synthetic_steps},
-          {"copy_symbols", spec.copy_symbols},
-          {"limit_train", spec.limit_train}, {"limit_test", spec.limit_test}};
-}
-
-DataSpec DataSpecFromJson(const nlohmann::json& json, const std::string& source) {
-  DataSpec spec;
-  try {
-    spec.source = json.at("source").get<std::string>();
-    spec.permuted = json.at("permuted").get<bool>();
-    spec.perm_seed = json.at("perm_seed").get<std::uint64_t>();
-    spec.validation = json.at("validation").get<int>();
-    spec.seed = json.at("seed").get<std::uint64_t>();
-    spec.synthetic_train = json.at("synthetic_train").get<int>();
-    spec.synthetic_test = json.at("synthetic_test").get<int>();
-    spec.synthetic_steps = json.at("synthetic_steps").get<int>();
-    spec.copy_symbols = json.at("copy_symbols").get<int>();
-    spec.limit_train = json.at("limit_train").get<int>();
-    spec.limit_test = json.at("limit_test").get<int>();
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": field 'data' is malformed: " + e.what());
-  }
-  return spec;
-}
-
 // One line; the checker's whole brief report with -v.
 void PrintCertification(const char* when, const CertificationResult& result) {
   std::cout << when << " certification: " << ToString(result.verdict);
@@ -135,6 +106,11 @@ std::function<int()> Setup(CLI::App& app) {
   app.add_option("--euler-cap", o.euler_guard.cap, "Euler guard: keep the Euler factor bound below this (<= 1)");
   app.add_option("--euler-check-every", o.euler_guard.check_every, "Euler guard: steps between checks");
   app.add_flag("--no-euler-guard", flags->no_guard, "Do not bound the Euler factor during training");
+  app.add_option("--euler-guard-mode", o.euler_guard.mode,
+                 "Euler guard: project (scale B back under the cap) | halve (halve the update, else reject it)")
+      ->check(CLI::IsMember({"project", "halve"}));
+  app.add_option("--log-every", o.log_every, "A progress line in metrics.jsonl every N steps (0 = off)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--allow-uncertified", flags->allow_uncertified, "Train a model whose certification is refuted");
   app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");
   app.add_option("--certify-timeout", flags->certify_timeout, "Certification budget in seconds");

@@ -38,6 +38,12 @@ nlohmann::json DoubleToJson(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
+// Counters added in later builds: absent in older checkpoints, which then read 0.
+long OptionalCount(const nlohmann::json& object, const char* key, const std::string& source,
+                   const std::string& where) {
+  return object.contains(key) ? RequireCount(object, key, source, where) : 0;
+}
+
 double RequireDouble(const nlohmann::json& object, const char* key, const std::string& source,
                      const std::string& where, bool allow_null) {
   const nlohmann::json& value = Require(object, key, source, where);
@@ -62,13 +68,17 @@ nlohmann::json CountersToJson(const TrainingCounters& c) {
           {"sequences_seen", c.sequences_seen},
           {"rejected_steps", c.rejected_steps},
           {"scaled_steps", c.scaled_steps},
+          {"projected_steps", c.projected_steps},
           {"euler_checks", c.euler_checks},
           {"euler_factor", DoubleToJson(c.euler_factor)},
           {"euler_guard_active", c.euler_guard_active},
           {"elapsed_seconds", c.elapsed_seconds},
           {"epoch_loss_sum", c.epoch_loss_sum},
           {"epoch_correct", c.epoch_correct},
-          {"epoch_count", c.epoch_count}};
+          {"epoch_count", c.epoch_count},
+          {"progress_loss_sum", c.progress_loss_sum},
+          {"progress_correct", c.progress_correct},
+          {"progress_count", c.progress_count}};
 }
 
 TrainingCounters CountersFromJson(const nlohmann::json& json, const std::string& source) {
@@ -81,6 +91,7 @@ TrainingCounters CountersFromJson(const nlohmann::json& json, const std::string&
   c.sequences_seen = RequireCount(json, "sequences_seen", source, where);
   c.rejected_steps = RequireCount(json, "rejected_steps", source, where);
   c.scaled_steps = RequireCount(json, "scaled_steps", source, where);
+  c.projected_steps = OptionalCount(json, "projected_steps", source, where);
   c.euler_checks = RequireCount(json, "euler_checks", source, where);
   c.euler_factor = RequireDouble(json, "euler_factor", source, where, /*allow_null=*/true);
   const nlohmann::json& guard = Require(json, "euler_guard_active", source, where);
@@ -90,6 +101,10 @@ TrainingCounters CountersFromJson(const nlohmann::json& json, const std::string&
   c.epoch_loss_sum = RequireDouble(json, "epoch_loss_sum", source, where, false);
   c.epoch_correct = RequireCount(json, "epoch_correct", source, where);
   c.epoch_count = RequireCount(json, "epoch_count", source, where);
+  c.progress_loss_sum =
+      json.contains("progress_loss_sum") ? RequireDouble(json, "progress_loss_sum", source, where, false) : 0.0;
+  c.progress_correct = OptionalCount(json, "progress_correct", source, where);
+  c.progress_count = OptionalCount(json, "progress_count", source, where);
   return c;
 }
 

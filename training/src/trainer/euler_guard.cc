@@ -1,11 +1,22 @@
 #include "trainer/euler_guard.h"
 
 #include <cmath>
+#include <limits>
 
 #include "roro/contraction/certify.h"
 #include "roro/training/parameters.h"
 
 namespace roro::trainer_internal {
+
+const char* ToString(GuardAction action) {
+  switch (action) {
+    case GuardAction::kAccepted: return "accepted";
+    case GuardAction::kProjected: return "projected";
+    case GuardAction::kScaled: return "scaled";
+    case GuardAction::kRejected: return "rejected";
+  }
+  return "unknown";
+}
 
 EulerGuard::EulerGuard(const Network& network, const EulerGuardOptions& options) : options_(options) {
   for (const CouplingBlock& block : network.coupling_blocks()) coupling_length_ += block.values.size();
@@ -41,26 +52,63 @@ GuardOutcome EulerGuard::Enforce(Network& network, Eigen::VectorXd& parameters, 
     last_good_dynamics = Dynamics(parameters);
     return outcome;
   }
+  if (options_.mode != "project" || !Project(network, parameters, outcome))
+    HalveOrReject(network, parameters, last_good_dynamics, last_good_factor, outcome);
+  last_good_dynamics = Dynamics(parameters);
+  return outcome;
+}
+
+bool EulerGuard::Project(Network& network, Eigen::VectorXd& parameters, GuardOutcome& outcome) const {
+  if (coupling_length_ == 0) return false;
+  const Eigen::VectorXd coupling = parameters.head(coupling_length_);
+  // Aim a little below the cap: projecting exactly onto it would make the next step hit it again.
+  const double target = options_.cap * (1.0 - EulerGuardOptions::kProjectionMargin);
+  // Invariant: bound(low) < target (low = 0 is only assumed), bound(high) >= target. The factor
+  // kept is always one that was computed, so a non-monotone bound cannot sneak past the cap.
+  double low = 0, high = 1, low_factor = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < EulerGuardOptions::kProjectionBisections; ++i) {
+    const double middle = 0.5 * (low + high);
+    parameters.head(coupling_length_) = middle * coupling;
+    const double factor = Bound(network, parameters);
+    if (factor < target) {
+      low = middle;
+      low_factor = factor;
+    } else {
+      high = middle;
+    }
+  }
+  if (low == 0) {  // not even a sliver of the coupling fits: the rest of the step is the problem
+    parameters.head(coupling_length_) = coupling;
+    return false;
+  }
+  parameters.head(coupling_length_) = low * coupling;
+  SetTrainableParameters(network, parameters);
+  outcome.action = GuardAction::kProjected;
+  outcome.scale = low;
+  outcome.factor = low_factor;
+  return true;
+}
+
+void EulerGuard::HalveOrReject(Network& network, Eigen::VectorXd& parameters,
+                               const Eigen::VectorXd& last_good_dynamics, double last_good_factor,
+                               GuardOutcome& outcome) const {
   const Eigen::VectorXd step = Dynamics(parameters) - last_good_dynamics;
   double scale = 1.0;
   for (int halving = 1; halving <= options_.max_halvings; ++halving) {
     scale *= 0.5;
-    Eigen::VectorXd trial = last_good_dynamics + scale * step;
-    SetDynamics(parameters, trial);
+    SetDynamics(parameters, last_good_dynamics + scale * step);
     const double factor = Bound(network, parameters);
     if (factor < options_.cap) {
       outcome.action = GuardAction::kScaled;
       outcome.halvings = halving;
       outcome.factor = factor;
-      last_good_dynamics = std::move(trial);
-      return outcome;
+      return;
     }
   }
   SetDynamics(parameters, last_good_dynamics);
   SetTrainableParameters(network, parameters);
   outcome.action = GuardAction::kRejected;
   outcome.factor = last_good_factor;
-  return outcome;
 }
 
 }  // namespace roro::trainer_internal

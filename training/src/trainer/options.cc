@@ -31,6 +31,13 @@ T Get(const nlohmann::json& json, const char* key, const std::string& source, co
   }
 }
 
+// For fields added after the first checkpoints were written: absent means the default.
+template <typename T>
+T GetOr(const nlohmann::json& json, const char* key, const T& fallback, const std::string& source,
+        const std::string& prefix = "") {
+  return json.contains(key) ? Get<T>(json, key, source, prefix) : fallback;
+}
+
 }  // namespace
 
 bool TrainerOptimizerSettings::IsValid(std::string* error) const {
@@ -59,6 +66,8 @@ bool EulerGuardOptions::IsValid(std::string* error) const {
   if (check_every < 1) return Reject(error, fmt::format("Euler check interval must be >= 1, got {}", check_every));
   if (max_halvings < 0 || max_halvings > 60)
     return Reject(error, fmt::format("Euler guard halvings must be in [0, 60], got {}", max_halvings));
+  if (mode != "project" && mode != "halve")
+    return Reject(error, "Euler guard mode must be project or halve, got '" + mode + "'");
   return true;
 }
 
@@ -72,6 +81,7 @@ bool TrainerOptions::IsValid(std::string* error) const {
     return Reject(error, fmt::format("time budget must be >= 0 seconds (0 = none), got {}", time_budget_seconds));
   if (checkpoint_every < 0) return Reject(error, fmt::format("checkpoint interval must be >= 0, got {}", checkpoint_every));
   if (eval_batch_size < 1) return Reject(error, fmt::format("eval batch size must be >= 1, got {}", eval_batch_size));
+  if (log_every < 0) return Reject(error, fmt::format("log interval must be >= 0 steps (0 = off), got {}", log_every));
   std::string inner;
   if (!optimizer.IsValid(&inner)) return Reject(error, inner);
   if (!euler_guard.IsValid(&inner)) return Reject(error, inner);
@@ -89,7 +99,7 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
         {"schedule", p.schedule}, {"decay", p.decay}, {"milestones", p.milestones}}},
       {"euler_guard",
        {{"enabled", o.euler_guard.enabled}, {"cap", o.euler_guard.cap}, {"check_every", o.euler_guard.check_every},
-        {"max_halvings", o.euler_guard.max_halvings}}},
+        {"max_halvings", o.euler_guard.max_halvings}, {"mode", o.euler_guard.mode}}},
       {"threads", o.threads},
       {"seed", o.seed},
       {"reinitialize", o.reinitialize},
@@ -98,6 +108,7 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
       {"checkpoint_every", o.checkpoint_every},
       {"eval_batch_size", o.eval_batch_size},
       {"evaluate_test_each_epoch", o.evaluate_test_each_epoch},
+      {"log_every", o.log_every},
   };
 }
 
@@ -128,6 +139,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   o.euler_guard.cap = Get<double>(g, "cap", source, r);
   o.euler_guard.check_every = Get<int>(g, "check_every", source, r);
   o.euler_guard.max_halvings = Get<int>(g, "max_halvings", source, r);
+  o.euler_guard.mode = GetOr<std::string>(g, "mode", EulerGuardOptions{}.mode, source, r);
   o.threads = Get<int>(json, "threads", source);
   o.seed = Get<std::uint64_t>(json, "seed", source);
   o.reinitialize = Get<bool>(json, "reinitialize", source);
@@ -136,6 +148,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   o.checkpoint_every = Get<int>(json, "checkpoint_every", source);
   o.eval_batch_size = Get<int>(json, "eval_batch_size", source);
   o.evaluate_test_each_epoch = Get<bool>(json, "evaluate_test_each_epoch", source);
+  o.log_every = GetOr<int>(json, "log_every", TrainerOptions{}.log_every, source);
   std::string error;
   if (!o.IsValid(&error)) throw std::invalid_argument(source + ": invalid options: " + error);
   return o;

@@ -52,8 +52,9 @@ std::string FormatProgressLine(const TrainingProgress& p) {
   if (std::isfinite(p.sequences_per_second)) line += fmt::format(" seq/s {:.1f}", p.sequences_per_second);
   if (std::isfinite(p.learning_rate)) line += fmt::format(" lr {:.6g}", p.learning_rate);
   if (std::isfinite(p.euler_factor)) line += fmt::format(" euler_c {:.6f}", p.euler_factor);
-  if (p.rejected_steps + p.scaled_steps > 0)
-    line += fmt::format(" guard_scaled {} guard_rejected {}", p.scaled_steps, p.rejected_steps);
+  if (p.rejected_steps + p.scaled_steps + p.projected_steps > 0)
+    line += fmt::format(" guard_projected {} guard_scaled {} guard_rejected {}", p.projected_steps, p.scaled_steps,
+                        p.rejected_steps);
   line += " elapsed " + FormatDuration(p.elapsed_seconds) + " eta " + FormatDuration(p.eta_seconds);
   return line;
 }

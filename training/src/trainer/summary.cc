@@ -24,7 +24,9 @@ std::string TrainingSummary::BriefReport() const {
   if (validation) text += Stats("validation", *validation);
   if (test) text += Stats("test", *test);
   text += fmt::format("Euler factor bound: {:.6g} (initial {:.6g})", final_euler_factor, initial_euler_factor);
-  if (euler_guard_active) text += fmt::format("; guard scaled {} and rejected {} step(s)", scaled_steps, rejected_steps);
+  if (euler_guard_active)
+    text += fmt::format("; guard projected {}, scaled {} and rejected {} step(s)", projected_steps, scaled_steps,
+                        rejected_steps);
   return text + "\n";
 }
 

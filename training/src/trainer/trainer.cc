@@ -58,6 +58,20 @@ nlohmann::json AccuracyJson(double accuracy, bool classification) {
 // Guard messages: the first few, then one in a hundred (a long run can scale thousands of steps).
 bool ShouldReport(long count) { return count <= 5 || count % 100 == 0; }
 
+std::string GuardMessage(const trainer_internal::GuardOutcome& outcome, long step, double cap, long count) {
+  const std::string head = fmt::format("Euler guard: step {} would give c = {:.6g} >= {}; ", step, outcome.proposed, cap);
+  switch (outcome.action) {
+    case GuardAction::kProjected:
+      return head + fmt::format("coupling projected, B scaled by {:.6g} (c = {:.6g}) [{} projected so far]",
+                                outcome.scale, outcome.factor, count);
+    case GuardAction::kScaled:
+      return head + fmt::format("dynamics update scaled by 2^-{} (c = {:.6g}) [{} scaled so far]", outcome.halvings,
+                                outcome.factor, count);
+    default:
+      return head + fmt::format("dynamics update rejected [{} rejected so far]", count);
+  }
+}
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -281,6 +295,7 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
     p.euler_factor = counters.euler_factor;
     p.rejected_steps = counters.rejected_steps;
     p.scaled_steps = counters.scaled_steps;
+    p.projected_steps = counters.projected_steps;
     return p;
   };
 
@@ -334,20 +349,14 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
         ++counters.euler_checks;
         counters.euler_factor = outcome.factor;
         if (outcome.action != GuardAction::kAccepted) {
-          const bool scaled = outcome.action == GuardAction::kScaled;
-          const long n = scaled ? ++counters.scaled_steps : ++counters.rejected_steps;
-          metrics->Append({{"type", "guard"}, {"action", scaled ? "scaled" : "rejected"},
+          const long n = outcome.action == GuardAction::kProjected ? ++counters.projected_steps
+                         : outcome.action == GuardAction::kScaled  ? ++counters.scaled_steps
+                                                                   : ++counters.rejected_steps;
+          metrics->Append({{"type", "guard"}, {"action", trainer_internal::ToString(outcome.action)},
                            {"epoch", counters.epoch + 1}, {"step", counters.global_step + 1},
                            {"proposed_euler_factor", outcome.proposed}, {"euler_factor", outcome.factor},
-                           {"halvings", outcome.halvings}});
-          if (ShouldReport(n))
-            say(scaled ? fmt::format("Euler guard: step {} would give c = {:.6g} >= {}; dynamics update scaled by "
-                                     "2^-{} (c = {:.6g}) [{} scaled so far]",
-                                     counters.global_step + 1, outcome.proposed, options.euler_guard.cap,
-                                     outcome.halvings, outcome.factor, n)
-                       : fmt::format("Euler guard: step {} would give c = {:.6g} >= {}; dynamics update rejected "
-                                     "[{} rejected so far]",
-                                     counters.global_step + 1, outcome.proposed, options.euler_guard.cap, n));
+                           {"scale", outcome.scale}, {"halvings", outcome.halvings}});
+          if (ShouldReport(n)) say(GuardMessage(outcome, counters.global_step + 1, options.euler_guard.cap, n));
         }
       }
       parameters.swap(proposal);
@@ -359,14 +368,33 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
       counters.epoch_loss_sum += stats.loss * stats.count;
       counters.epoch_correct += stats.correct;
       counters.epoch_count += stats.count;
+      counters.progress_loss_sum += stats.loss * stats.count;
+      counters.progress_correct += stats.correct;
+      counters.progress_count += stats.count;
       update_elapsed();
+      // Before the callback and any checkpoint at this step, so a resumed run keeps it (step <=
+      // the checkpoint's) or writes it again (it was cut from the log), never both.
+      if (options.log_every > 0 && counters.global_step % options.log_every == 0) {
+        // Every step adds at least one sequence, so the window since the last line is never empty.
+        const double seen = static_cast<double>(counters.progress_count);
+        metrics->Append({{"type", "progress"},
+                         {"epoch", counters.epoch + 1},
+                         {"step", counters.global_step},
+                         {"train_loss", counters.progress_loss_sum / seen},
+                         {"train_accuracy", AccuracyJson(counters.progress_correct / seen, classification())},
+                         {"wall_seconds", counters.elapsed_seconds},
+                         {"euler_factor", counters.euler_factor}});
+        counters.progress_loss_sum = 0;
+        counters.progress_correct = 0;
+        counters.progress_count = 0;
+      }
+      SetTrainableParameters(network, parameters);  // callbacks may look at the network
 
       TrainingProgress progress = progress_base(TrainingEvent::kBatch);
       progress.batch_loss = stats.loss;
       progress.learning_rate = lr;
       const CallbackReturn answer = callback ? (*callback)(progress) : CallbackReturn::kContinue;
       if (answer == CallbackReturn::kAbort) {
-        SetTrainableParameters(network, parameters);
         summary.termination = TrainingTermination::kAborted;
         summary.message = "aborted by a callback; nothing written after the last checkpoint";
         break;
@@ -410,6 +438,7 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
                              {"wall_seconds", counters.elapsed_seconds},
                              {"lr", progress.learning_rate},
                              {"euler_factor", counters.euler_factor},
+                             {"projected_steps", counters.projected_steps},
                              {"scaled_steps", counters.scaled_steps},
                              {"rejected_steps", counters.rejected_steps}};
     if (test) {
@@ -447,6 +476,7 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
   summary.final_euler_factor = counters.euler_factor;
   summary.rejected_steps = counters.rejected_steps;
   summary.scaled_steps = counters.scaled_steps;
+  summary.projected_steps = counters.projected_steps;
   summary.seconds = session_seconds();
   summary.sequences_per_second = std::isfinite(throughput()) ? throughput() : 0.0;
   if (counters.epoch_count > 0) {  // stopped inside an epoch: report its running figures
@@ -473,8 +503,8 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
   }
   metrics->Append({{"type", "end"}, {"termination", ToString(summary.termination)}, {"epoch", counters.epoch},
                    {"step", counters.global_step}, {"euler_factor", summary.final_euler_factor},
-                   {"scaled_steps", counters.scaled_steps}, {"rejected_steps", counters.rejected_steps},
-                   {"wall_seconds", counters.elapsed_seconds}});
+                   {"projected_steps", counters.projected_steps}, {"scaled_steps", counters.scaled_steps},
+                   {"rejected_steps", counters.rejected_steps}, {"wall_seconds", counters.elapsed_seconds}});
   return summary;
 }
 

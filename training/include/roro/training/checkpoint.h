@@ -24,7 +24,8 @@ namespace roro {
 
 inline constexpr int kCheckpointFormatVersion = 1;
 
-/// Where training stands, and the running sums of the epoch in progress.
+/// Where training stands, and the running sums of the epoch in progress. Fields added after the
+/// first checkpoints were written (projected_steps, progress_*) read as 0 when a file lacks them.
 struct TrainingCounters {
   int epoch = 0;               ///< epoch in progress, 0-based
   long batch_in_epoch = 0;     ///< batches of `epoch` already taken
@@ -32,6 +33,7 @@ struct TrainingCounters {
   long sequences_seen = 0;     ///< training sequences processed in all
   long rejected_steps = 0;     ///< Euler guard: dynamics update reverted entirely
   long scaled_steps = 0;       ///< Euler guard: dynamics update scaled back (then accepted)
+  long projected_steps = 0;    ///< Euler guard: coupling of the proposal scaled radially (then accepted)
   long euler_checks = 0;       ///< Euler guard: EulerFactorBound evaluations
   double euler_factor = std::numeric_limits<double>::quiet_NaN();  ///< last bound computed
   bool euler_guard_active = false;  ///< decided once, from the initial model (see trainer.h)
@@ -39,6 +41,10 @@ struct TrainingCounters {
   double epoch_loss_sum = 0;   ///< sum of batch-mean loss * batch size in the epoch so far
   long epoch_correct = 0;
   long epoch_count = 0;
+  /// Running sums since the last "progress" line of metrics.jsonl (TrainerOptions::log_every).
+  double progress_loss_sum = 0;
+  long progress_correct = 0;
+  long progress_count = 0;
 };
 
 /// The optimizer's serializable state (moments, step count, ...) by name.

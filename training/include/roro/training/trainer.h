@@ -7,7 +7,8 @@
 /// A run directory (TrainerOptions::run_directory) holds:
 ///   initial_model.json  the network as training started (frozen parts + initial tensors)
 ///   checkpoint.json     the latest checkpoint (checkpoint.h), replaced atomically
-///   metrics.jsonl       one JSON object a line: per epoch, per evaluation, per guard/stop event
+///   metrics.jsonl       one JSON object a line: every log_every steps, per epoch, per evaluation,
+///                       per guard/stop event
 ///   model.json          the final model, written only when training ends cleanly (never NaN)
 ///
 /// Reproducibility contract: with the same initial model, options, data, seed and thread count,
@@ -50,13 +51,25 @@ struct TrainerOptimizerSettings {
 
 /// The Euler guard: skew coupling keeps the continuous-time system contracting for any B, but not
 /// the Euler map at a fixed alpha. After optimizer steps the guard bounds the Euler factor c
-/// (EulerFactorBound); if c >= cap it halves the update of the dynamics parameters (coupling and
-/// svd modules) until c < cap, and reverts it if max_halvings do not suffice.
+/// (EulerFactorBound); if the proposal gives c >= cap:
+///  - mode "project" (default): scales the proposal's coupling radially, B <- s B, with the
+///    largest s in (0, 1) (bisection, kProjectionBisections bound evaluations) that gives
+///    c < cap * (1 - kProjectionMargin); the rest of the step (W_in, b, W_out, b_out, svd
+///    modules) is kept. The margin keeps the next step from hitting the cap at once. If no
+///    s > 0 gets there (e.g. the svd part of the step is what raises c), it falls back to:
+///  - mode "halve": halves the update of the dynamics parameters (coupling and svd modules)
+///    relative to the last accepted values until c < cap, and reverts it if max_halvings do
+///    not suffice.
+/// Halving alone stalls the coupling: B creeps up until c sits just under the cap, after which
+/// almost every update is reverted. Projection keeps B moving along the cap instead.
 struct EulerGuardOptions {
+  static constexpr int kProjectionBisections = 12;
+  static constexpr double kProjectionMargin = 1e-3;  ///< relative to the cap
   bool enabled = true;
   double cap = 0.999;      ///< in (0, 1]
   int check_every = 1;     ///< optimizer steps between checks
   int max_halvings = 10;
+  std::string mode = "project";  ///< "project" | "halve"
   bool IsValid(std::string* error) const;
 };
 
@@ -73,6 +86,9 @@ struct TrainerOptions {
   double time_budget_seconds = 0;   ///< 0 = none; counts all sessions of the run
   int checkpoint_every = 0;         ///< batches between checkpoints (0: only at epoch ends)
   std::string run_directory;        ///< "" = keep nothing on disk
+  /// A "progress" line in metrics.jsonl every this many optimizer steps (mean training loss and
+  /// accuracy since the previous one, wall time, Euler factor); 0 = none, only per-epoch lines.
+  int log_every = 20;
   int eval_batch_size = 256;
   bool evaluate_test_each_epoch = false;
   bool IsValid(std::string* error) const;
@@ -116,7 +132,7 @@ struct TrainingSummary {
   std::optional<EvaluationStats> test;         ///< at the end
   double initial_euler_factor = 0, final_euler_factor = 0;
   bool euler_guard_active = false;
-  long rejected_steps = 0, scaled_steps = 0;
+  long rejected_steps = 0, scaled_steps = 0, projected_steps = 0;
   double seconds = 0;             ///< this session
   double sequences_per_second = 0;
   std::string model_path;         ///< "" if no model was written
@@ -159,7 +175,8 @@ class Trainer {
   [[nodiscard]] TrainingSummary Run(TrainingCallback* callback = nullptr,
                                     std::function<void(const std::string&)> messages = {});
 
-  /// The network with the current parameters (after a divergence: the last finite ones).
+  /// The network with the current parameters (also while a callback runs; after a divergence:
+  /// the last finite ones).
   const Network& network() const;
   const TrainerOptions& options() const;
   const TrainingCounters& counters() const;

@@ -1,0 +1,323 @@
+// The gnuplot scripts and data files of a study report (see figures.h).
+#include "plots/figures.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace roro::plots {
+namespace {
+
+// Okabe & Ito's colour-blind-safe palette (yellow left out: unreadable on white).
+const std::vector<std::string>& Palette() {
+  static const std::vector<std::string> colours = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                                   "#E69F00", "#56B4E9", "#000000", "#999999"};
+  return colours;
+}
+
+std::string CouplingColour(const std::string& coupling) { return coupling == "free" ? "#D55E00" : "#0072B2"; }
+
+// Data cells: full precision; "?" (declared missing in every script) for NaN and infinities.
+std::string DataNumber(double value) { return std::isfinite(value) ? fmt::format("{}", value) : "?"; }
+
+std::string FormatList(const std::vector<std::string>& formats) {
+  std::string list;
+  for (const std::string& format : formats) list += (list.empty() ? "" : " ") + format;
+  return list;
+}
+
+// The common frame: header comments, shared settings, then the plot commands once per format.
+std::string Script(const std::string& name, const std::string& what, const std::string& settings,
+                   const std::string& plot_commands, const std::vector<std::string>& formats, int width = 1000,
+                   int height = 650) {
+  std::string script = fmt::format(
+      "# {name}: {what}.\n"
+      "# Written by `roro report`; edit freely and re-run from this directory:  gnuplot {name}.gp\n"
+      "# Data: {name}.dat, one block per series (blocks separated by two blank lines; `index i` picks one).\n"
+      "if (!exists(\"output_prefix\")) output_prefix = \"\"\n"
+      "set datafile missing \"?\"\n"
+      "set encoding utf8\n"
+      "{settings}"
+      "do for [format in \"{formats}\"] {{\n"
+      "  if (format eq \"png\") {{\n"
+      "    if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {{\n"
+      "      set terminal pngcairo size {w},{h} noenhanced font \",10\"\n"
+      "    }} else {{\n"
+      "      set terminal png size {w},{h} noenhanced\n"
+      "    }}\n"
+      "  }} else {{\n"
+      "    set terminal svg size {w},{h} noenhanced font \",10\" background \"white\"\n"
+      "  }}\n"
+      "  set output output_prefix.\"{name}.\".format\n",
+      fmt::arg("name", name), fmt::arg("what", what), fmt::arg("settings", settings),
+      fmt::arg("formats", FormatList(formats)), fmt::arg("w", width), fmt::arg("h", height));
+  // Indent the plot commands into the loop body.
+  size_t begin = 0;
+  while (begin < plot_commands.size()) {
+    size_t end = plot_commands.find('\n', begin);
+    if (end == std::string::npos) end = plot_commands.size();
+    script += "  " + plot_commands.substr(begin, end - begin) + "\n";
+    begin = end + 1;
+  }
+  script += "  unset output\n}\n";
+  return script;
+}
+
+// Joins "plot" clauses with gnuplot line continuations.
+std::string PlotCommand(const std::vector<std::string>& clauses) {
+  std::string command = "plot ";
+  for (size_t i = 0; i < clauses.size(); ++i) command += (i ? ", \\\n     " : "") + clauses[i];
+  return command + "\n";
+}
+
+// A data block: a comment naming it, then its rows; blocks are separated by two blank lines.
+void AppendBlock(std::string* data, const std::string& comment, const std::string& rows) {
+  if (!data->empty()) *data += "\n\n";
+  *data += "# " + comment + "\n" + rows;
+}
+
+bool HasFiniteAccuracy(const StudyReport& report) {
+  return std::any_of(report.runs.begin(), report.runs.end(),
+                     [](const StudyRun& run) { return std::isfinite(run.result.test_accuracy); });
+}
+
+// What distinguishes the groups of one topology in a bar chart when the study varies more than
+// the topology: "gw1", or "gw1 8x16 svd" if sizes and kinds vary too.
+std::string CategoryLabel(const StudyGroup& group, bool sizes_vary, bool kinds_vary, bool densities_vary) {
+  std::string label = group.topology_label;
+  if (sizes_vary)
+    label += group.module_size > 0 ? fmt::format(" {}x{}", group.module_count, group.module_size)
+                                   : fmt::format(" {}x?", group.module_count);
+  if (kinds_vary) label += " " + group.kind;
+  if (densities_vary && std::isfinite(group.density)) label += fmt::format(" d{:g}", group.density);
+  return label;
+}
+
+}  // namespace
+
+std::string GnuplotString(const std::string& text) {
+  std::string literal = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') literal += '\\';
+    if (c == '\n' || c == '\r') c = ' ';
+    literal += c;
+  }
+  return literal + "\"";
+}
+
+std::map<std::string, std::string> TopologyColours(const StudyReport& report) {
+  std::map<std::string, std::string> colours;
+  for (const StudyGroup& group : report.groups)
+    if (!colours.count(group.topology_label))
+      colours[group.topology_label] = Palette()[colours.size() % Palette().size()];
+  return colours;
+}
+
+FigureOrReason TrainingCurvesFigure(const StudyReport& report, const std::vector<RunCurve>& curves,
+                                    const std::vector<std::string>& formats) {
+  const std::string name = "training_curves";
+  const auto colours = TopologyColours(report);
+  GnuplotFigure figure{name, "", ""};
+  std::vector<std::string> loss_clauses, accuracy_clauses;
+  std::set<std::string> titled;  // legend: one entry per topology and coupling
+  std::set<std::string> sources;
+  int block = 0;
+  bool any_accuracy = false;
+  for (const RunCurve& entry : curves) {
+    if (entry.curve.points.empty()) continue;
+    const StudyPointLabels& point = entry.run->result.point;
+    const std::string label = point.TopologyLabel();
+    std::string rows;
+    for (const CurvePoint& p : entry.curve.points) {
+      rows += fmt::format("{} {} {}\n", DataNumber(p.step), DataNumber(p.train_loss), DataNumber(p.train_accuracy));
+      any_accuracy = any_accuracy || std::isfinite(p.train_accuracy);
+    }
+    AppendBlock(&figure.data,
+                fmt::format("index {}: run {} ({}, {} coupling), {} lines; columns: step train_loss train_accuracy",
+                            block, point.id, label, point.coupling, entry.curve.source),
+                rows);
+    sources.insert(entry.curve.source);
+    const std::string series = point.coupling == "free" ? label + " (free)" : label;
+    const std::string title = titled.insert(series).second ? "title " + GnuplotString(series) : "notitle";
+    const std::string style = fmt::format("with lines lc rgb \"{}\" dt {} {}", colours.at(label),
+                                          point.coupling == "free" ? 2 : 1, title);
+    loss_clauses.push_back(fmt::format("'{}.dat' index {} using 1:2 {}", name, block, style));
+    accuracy_clauses.push_back(fmt::format("'{}.dat' index {} using 1:3 {}", name, block, style));
+    ++block;
+  }
+  if (block == 0) return {std::nullopt, "no run has training metrics (metrics.jsonl with epoch or progress lines)"};
+  const std::string xlabel =
+      sources.size() == 1 && *sources.begin() == "epoch" ? "training step (epoch ends)" : "training step";
+  std::string settings = fmt::format("set xlabel {}\nset grid\nset key outside right top\n", GnuplotString(xlabel));
+  std::string commands;
+  if (any_accuracy) {
+    commands += "set multiplot layout 2,1 title \"Training curves (one colour per topology; dashed: free coupling)\"\n";
+    commands += "set ylabel \"train loss\"\n" + PlotCommand(loss_clauses);
+    commands += "set ylabel \"train accuracy\"\n" + PlotCommand(accuracy_clauses);
+    commands += "unset multiplot\n";
+  } else {
+    commands += "set title \"Training loss (one colour per topology; dashed: free coupling)\"\n";
+    commands += "set ylabel \"train loss\"\n" + PlotCommand(loss_clauses);
+  }
+  figure.script = Script(name, "train loss and accuracy vs step, every run", settings, commands, formats, 1000,
+                         any_accuracy ? 900 : 600);
+  return {figure, ""};
+}
+
+FigureOrReason AccuracyVsParametersFigure(const StudyReport& report, const std::vector<std::string>& formats) {
+  const std::string name = "accuracy_vs_parameters";
+  if (!HasFiniteAccuracy(report)) return {std::nullopt, "no run has a test accuracy (a regression task?)"};
+  const auto colours = TopologyColours(report);
+  // One series per (topology, coupling), in group order.
+  std::vector<std::pair<std::string, std::string>> series;
+  std::map<std::pair<std::string, std::string>, std::string> rows;
+  long fewest = 0, most = 0;
+  for (const StudyRun& run : report.runs) {
+    const RunResult& r = run.result;
+    if (!std::isfinite(r.test_accuracy)) continue;
+    const auto key = std::make_pair(r.point.TopologyLabel(), r.point.coupling);
+    if (!rows.count(key)) series.push_back(key);
+    rows[key] += fmt::format("{} {} # {}\n", r.trainable_parameters, DataNumber(r.test_accuracy), r.point.id);
+    fewest = fewest == 0 ? r.trainable_parameters : std::min(fewest, r.trainable_parameters);
+    most = std::max(most, r.trainable_parameters);
+  }
+  std::sort(series.begin(), series.end(), [&](const auto& a, const auto& b) {
+    const auto rank = [](const std::string& c) { return c == "stable" ? 0 : c == "free" ? 1 : 2; };
+    return std::make_tuple(a.first, rank(a.second), a.second) < std::make_tuple(b.first, rank(b.second), b.second);
+  });
+  GnuplotFigure figure{name, "", ""};
+  std::vector<std::string> clauses;
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& [label, coupling] = series[i];
+    AppendBlock(&figure.data,
+                fmt::format("index {}: {} topology, {} coupling; columns: trainable_parameters test_accuracy", i,
+                            label, coupling),
+                rows[series[i]]);
+    clauses.push_back(fmt::format("'{}.dat' index {} using 1:2 with points pt {} ps 1.5 lc rgb \"{}\" title {}", name,
+                                  i, coupling == "free" ? 6 : 7, colours.at(label),
+                                  GnuplotString(label + " " + coupling)));
+  }
+  std::string settings =
+      "set title \"Test accuracy vs trainable parameters (filled: stable coupling, open: free)\"\n"
+      "set xlabel \"trainable parameters\"\nset ylabel \"test accuracy\"\nset grid\nset key outside right top\n"
+      "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n";
+  if (fewest > 0 && most > 10 * fewest) settings += "set logscale x\n";
+  figure.script = Script(name, "test accuracy vs trainable parameters per topology and coupling", settings,
+                         PlotCommand(clauses), formats);
+  return {figure, ""};
+}
+
+FigureOrReason RemovalResilienceFigure(const StudyReport& report, const std::vector<std::string>& formats) {
+  const std::string name = "removal_resilience";
+  if (!report.HasRemovalData()) return {std::nullopt, "no removal data (the sweep's grid did not ask for removal)"};
+  std::set<std::pair<int, int>> sizes;
+  std::set<std::string> kinds;
+  std::set<double> densities;
+  for (const StudyGroup& g : report.groups) {
+    sizes.insert({g.module_count, g.module_size});
+    kinds.insert(g.kind);
+    if (std::isfinite(g.density)) densities.insert(g.density);
+  }
+  // x categories (in group order) and, per coupling, the bar of each category that has data.
+  std::vector<std::string> categories;
+  std::vector<std::string> couplings;
+  struct Bar {
+    size_t category;
+    SampleStatistics drop;
+    std::string runs;
+  };
+  std::map<std::string, std::vector<Bar>> bars;
+  std::set<std::string> modes;
+  for (const StudyRun& run : report.runs)
+    if (run.result.removal) modes.insert(run.result.removal->mode);
+  for (const StudyGroup& g : report.groups) {
+    if (g.removal_mean_drop.count == 0) continue;
+    const std::string category = CategoryLabel(g, sizes.size() > 1, kinds.size() > 1, densities.size() > 1);
+    auto it = std::find(categories.begin(), categories.end(), category);
+    const size_t index = static_cast<size_t>(it - categories.begin());
+    if (it == categories.end()) categories.push_back(category);
+    if (std::find(couplings.begin(), couplings.end(), g.coupling) == couplings.end()) couplings.push_back(g.coupling);
+    std::string runs;
+    for (const std::string& id : g.run_ids) runs += (runs.empty() ? "" : " ") + id;
+    bars[g.coupling].push_back({index, g.removal_mean_drop, runs});
+  }
+  std::stable_sort(couplings.begin(), couplings.end(), [](const std::string& a, const std::string& b) {
+    return (a == "stable" ? 0 : a == "free" ? 1 : 2) < (b == "stable" ? 0 : b == "free" ? 1 : 2);
+  });
+  GnuplotFigure figure{name, "", ""};
+  const double slot = 0.8 / static_cast<double>(couplings.size());
+  double low = 0, high = 0;
+  std::vector<std::string> clauses;
+  for (size_t k = 0; k < couplings.size(); ++k) {
+    std::string rows;
+    for (const Bar& bar : bars[couplings[k]]) {
+      // One run: no spread to show (the sample std is undefined), so a zero error bar.
+      const double error = bar.drop.count > 1 ? bar.drop.stddev : 0.0;
+      const double x = static_cast<double>(bar.category) - 0.4 + slot * (static_cast<double>(k) + 0.5);
+      rows += fmt::format("{} {} {} {} # {}: {}\n", x, DataNumber(bar.drop.mean), DataNumber(error), bar.drop.count,
+                          categories[bar.category], bar.runs);
+      low = std::min(low, bar.drop.mean - error);
+      high = std::max(high, bar.drop.mean + error);
+    }
+    AppendBlock(&figure.data,
+                fmt::format("index {}: {} coupling; columns: x mean_drop stddev_over_seeds runs", k, couplings[k]), rows);
+    clauses.push_back(fmt::format("'{}.dat' index {} using 1:2:3 with boxerrorbars lc rgb \"{}\" title {}", name, k,
+                                  CouplingColour(couplings[k]), GnuplotString(couplings[k] + " coupling")));
+  }
+  std::string xtics;
+  for (size_t i = 0; i < categories.size(); ++i)
+    xtics += fmt::format("{}{} {}", i ? ", " : "", GnuplotString(categories[i]), i);
+  std::string mode_list;
+  for (const std::string& mode : modes) mode_list += (mode_list.empty() ? "" : ", ") + mode;
+  const double margin = 0.1 * std::max(high - low, 1e-3);
+  const std::string settings = fmt::format(
+      "set title {}\n"
+      "set ylabel \"mean accuracy drop per removal (error bars: std over seeds)\"\n"
+      "set style fill solid 0.75 border -1\nset boxwidth {} absolute\nset xtics ({}) rotate by -30\n"
+      "set xrange [-0.6:{}]\nset yrange [{}:{}]\nset xzeroaxis\nset grid ytics\nset key outside right top\n",
+      GnuplotString("Resilience to module removal (" + mode_list + " removal)"), slot * 0.95, xtics,
+      static_cast<double>(categories.size()) - 0.4, low < 0 ? low - margin : 0.0, high + margin);
+  figure.script = Script(name, "mean accuracy drop on module removal per topology, error bars over seeds", settings,
+                         PlotCommand(clauses), formats);
+  return {figure, ""};
+}
+
+FigureOrReason RateVsAccuracyFigure(const StudyReport& report, const std::vector<std::string>& formats) {
+  const std::string name = "rate_vs_accuracy";
+  if (!HasFiniteAccuracy(report)) return {std::nullopt, "no run has a test accuracy (a regression task?)"};
+  struct VerdictStyle {
+    const char* verdict;
+    int point_type;
+    const char* colour;
+  };
+  static const VerdictStyle styles[] = {
+      {"certified", 7, "#009E73"}, {"inconclusive", 6, "#E69F00"}, {"refuted", 2, "#D55E00"}};
+  GnuplotFigure figure{name, "", ""};
+  std::vector<std::string> clauses;
+  int block = 0;
+  for (const VerdictStyle& style : styles) {
+    std::string rows;
+    for (const StudyRun& run : report.runs) {
+      const RunResult& r = run.result;
+      if (r.verdict != style.verdict || !std::isfinite(r.test_accuracy)) continue;
+      rows += fmt::format("{} {} # {} ({}, {})\n", DataNumber(r.test_accuracy), DataNumber(r.rate), r.point.id,
+                          r.point.TopologyLabel(), r.point.coupling);
+    }
+    if (rows.empty()) continue;
+    AppendBlock(&figure.data, fmt::format("index {}: {} runs; columns: test_accuracy rate", block, style.verdict), rows);
+    clauses.push_back(fmt::format("'{}.dat' index {} using 1:2 with points pt {} ps 1.5 lc rgb \"{}\" title \"{}\"",
+                                  name, block, style.point_type, style.colour, style.verdict));
+    ++block;
+  }
+  const std::string settings =
+      "set title \"Proven contraction rate vs test accuracy (rate 0: no certificate)\"\n"
+      "set xlabel \"test accuracy\"\nset ylabel \"certified contraction rate\"\nset grid\n"
+      "set key outside right top\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n";
+  figure.script = Script(name, "certificate rate vs test accuracy, point type by verdict", settings,
+                         PlotCommand(clauses), formats);
+  return {figure, ""};
+}
+
+}  // namespace roro::plots

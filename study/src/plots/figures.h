@@ -1,0 +1,45 @@
+#pragma once
+// The four gnuplot figures of a study report, as text: a script and its data file. Pure
+// functions of the report (and the training curves), so they are tested without gnuplot.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plots/training_curves.h"
+#include "roro/study/report.h"
+
+namespace roro::plots {
+
+struct GnuplotFigure {
+  std::string name;    ///< file stem: NAME.gp, NAME.dat, NAME.png, NAME.svg
+  std::string script;  ///< reads NAME.dat from the current directory; writes
+                       ///< output_prefix . NAME . "." . format for each format
+  std::string data;
+};
+
+/// A figure, or why there is none.
+struct FigureOrReason {
+  std::optional<GnuplotFigure> figure;
+  std::string reason;
+};
+
+/// A training curve of a finished run (nullopt curves are runs without metrics.jsonl).
+struct RunCurve {
+  const StudyRun* run = nullptr;
+  TrainingCurve curve;
+};
+
+FigureOrReason TrainingCurvesFigure(const StudyReport& report, const std::vector<RunCurve>& curves,
+                                    const std::vector<std::string>& formats);
+FigureOrReason AccuracyVsParametersFigure(const StudyReport& report, const std::vector<std::string>& formats);
+FigureOrReason RemovalResilienceFigure(const StudyReport& report, const std::vector<std::string>& formats);
+FigureOrReason RateVsAccuracyFigure(const StudyReport& report, const std::vector<std::string>& formats);
+
+/// A gnuplot double-quoted string literal holding `text` unchanged.
+std::string GnuplotString(const std::string& text);
+
+/// One colour per topology label (in the order of the report's groups), colour-blind safe.
+std::map<std::string, std::string> TopologyColours(const StudyReport& report);
+
+}  // namespace roro::plots

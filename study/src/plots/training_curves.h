@@ -1,0 +1,26 @@
+#pragma once
+// Training curves from a run's metrics.jsonl (docs/training.md): the `progress` lines (written
+// every few steps) when the run has them, else the `epoch` lines.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roro::plots {
+
+struct CurvePoint {
+  double step = 0;
+  double train_loss = 0;      ///< NaN if the line has none
+  double train_accuracy = 0;  ///< NaN for regression (null in the file)
+};
+
+struct TrainingCurve {
+  std::string source;  ///< "progress" or "epoch": which lines the points come from
+  std::vector<CurvePoint> points;
+};
+
+/// Reads RUN/metrics.jsonl; nullopt if the run has no such file. A torn last line (a run killed
+/// mid-write) is ignored; lines of other types are skipped.
+/// @throws std::invalid_argument naming the file, line and field of any other malformed line.
+std::optional<TrainingCurve> ReadTrainingCurve(const std::string& run_directory);
+
+}  // namespace roro::plots
