@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what roro needs to build, test and run its demo. Idempotent and quiet when all is present.
-#   scripts/setup.sh            build + test + demo dependencies
-#   scripts/setup.sh --extras   also gnuplot, graphviz, OpenMPI (plots, pictures, MPI sweeps)
+#   scripts/setup.sh            build + test + demo dependencies, and gnuplot, Graphviz, OpenMPI
+#                               (study plots, topology pictures, MPI sweeps: the tests exercise them)
 #   scripts/setup.sh --anchor   also PyTorch + numpy (the side-by-side PyTorch reference in bench/)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,12 +9,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(build-essential cmake pkg-config
           libeigen3-dev libceres-dev libboost-dev libboost-graph-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-          coinor-csdp dataset-fashion-mnist nodejs npm)
+          coinor-csdp dataset-fashion-mnist nodejs npm
+          gnuplot-nox graphviz libopenmpi-dev openmpi-bin)
 for arg in "$@"; do
   case "$arg" in
-    --extras) packages+=(gnuplot-nox graphviz libopenmpi-dev openmpi-bin) ;;
     --anchor) packages+=(python3-torch python3-numpy) ;;
-    *) echo "setup.sh: unknown option '$arg' (use --extras or --anchor)" >&2; exit 64 ;;
+    *) echo "setup.sh: unknown option '$arg' (use --anchor)" >&2; exit 64 ;;
   esac
 done
 

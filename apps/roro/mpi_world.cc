@@ -40,7 +40,7 @@ bool MpiAvailable() { return false; }
 
 MpiWorld::MpiWorld() {
   throw CliError(kExitUnavailable,
-                 "error: this roro was built without MPI: install OpenMPI (scripts/setup.sh --extras, or "
+                 "error: this roro was built without MPI: install OpenMPI (scripts/setup.sh, or "
                  "`sudo apt-get install libopenmpi-dev openmpi-bin`), rebuild, and run it under mpirun");
 }
 MpiWorld::~MpiWorld() = default;

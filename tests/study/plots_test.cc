@@ -209,7 +209,7 @@ TEST(StudyPlotsTest, MissingToolsAreWarningsWithInstallHints) {
   ASSERT_EQ(result.warnings.size(), 2u);
   EXPECT_EQ(result.warnings[0],
             "gnuplot not found at /no/such/gnuplot: install it with `sudo apt-get install gnuplot-nox` (or "
-            "scripts/setup.sh --extras)");
+            "scripts/setup.sh)");
   EXPECT_TRUE(Contains(result.warnings[1], "install it with `sudo apt-get install graphviz`"));
   // Four plots not drawn, the gw1 topology has no model, the all topology not drawn.
   ASSERT_EQ(result.skipped.size(), 6u) << result.BriefReport();

@@ -132,6 +132,9 @@ TEST(TopologyTest, DotDrawsHubsDistinctly) {
   EXPECT_NE(dot.find("m0 [label=\"0\\n4\", shape=doublecircle"), std::string::npos) << dot;
   EXPECT_EQ(dot.find("m1 [label=\"1\\n4\", shape=doublecircle"), std::string::npos);
   EXPECT_NE(dot.find("m0 -> m3 [dir=both"), std::string::npos);
+  // A title with quotes, backslashes and a line break stays one DOT string.
+  const std::string odd = GlobalWorkspaceTopology(Sizes(3), 1).ToDot("my \"net\"\\v2\nx");
+  EXPECT_EQ(odd.rfind("digraph \"my \\\"net\\\"\\\\v2 x\" {\n", 0), 0u) << odd;
 }
 
 TEST(TopologyTest, TopologySpecNamesEveryGenerator) {

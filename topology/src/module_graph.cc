@@ -187,8 +187,15 @@ std::optional<std::vector<int>> ModuleGraph::TopologicalOrder() const {
 }
 
 std::string ModuleGraph::ToDot(const std::string& title) const {
+  // A DOT quoted string: backslashes and quotes escaped, line breaks as spaces (a file name with
+  // a quote in it must not end the string early).
+  std::string quoted;
+  for (char c : title) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += (c == '\n' || c == '\r') ? ' ' : c;
+  }
   std::ostringstream dot;
-  dot << "digraph \"" << title << "\" {\n"
+  dot << "digraph \"" << quoted << "\" {\n"
       << "  graph [layout=neato, overlap=false, splines=true];\n"
       << "  node [shape=circle, style=filled, fillcolor=\"#dde8f5\", fontname=\"Helvetica\"];\n";
   for (int v = 0; v < module_count(); ++v) {

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 std::string MissingToolWarning(const std::string& tool, const std::string& requested, const std::string& package) {
   const std::string where = requested.find('/') == std::string::npos ? "on PATH" : "at " + requested;
-  return fmt::format("{} not found {}: install it with `sudo apt-get install {}` (or scripts/setup.sh --extras)",
+  return fmt::format("{} not found {}: install it with `sudo apt-get install {}` (or scripts/setup.sh)",
                      tool, where, package);
 }
 
