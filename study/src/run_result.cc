@@ -76,7 +76,8 @@ nlohmann::json RunResultToJson(const RunResult& r) {
        {{"termination", r.termination}, {"epochs", r.epochs}, {"steps", r.steps},
         {"seconds", Number(r.train_seconds)}, {"sequences_per_second", Number(r.sequences_per_second)},
         {"train_loss", Number(r.train_loss)}, {"train_accuracy", Number(r.train_accuracy)},
-        {"rejected_steps", r.rejected_steps}, {"scaled_steps", r.scaled_steps}}},
+        {"rejected_steps", r.rejected_steps}, {"scaled_steps", r.scaled_steps},
+        {"projected_steps", r.projected_steps}}},
       {"test",
        {{"accuracy", Number(r.test_accuracy)}, {"loss", Number(r.test_loss)}, {"count", r.test_count}}},
       {"certificate",
@@ -133,6 +134,7 @@ RunResult RunResultFromJson(const nlohmann::json& json, const std::string& sourc
   r.train_accuracy = GetNumber(t, "train_accuracy", source, "training.", kNaN);
   r.rejected_steps = GetInteger(t, "rejected_steps", source, "training.");
   r.scaled_steps = GetInteger(t, "scaled_steps", source, "training.");
+  if (t.contains("projected_steps")) r.projected_steps = GetInteger(t, "projected_steps", source, "training.");
   const nlohmann::json& test = Field(json, "test", source, "");
   r.test_accuracy = GetNumber(test, "accuracy", source, "test.", kNaN);
   r.test_loss = GetNumber(test, "loss", source, "test.", kNaN);

@@ -131,8 +131,10 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
   result.sequences_per_second = summary.seconds > 0 ? summary.sequences_per_second : NumberOr(last_epoch, "seq_per_s", 0);
   result.train_loss = NumberOr(last_epoch, "train_loss", summary.train_loss);
   result.train_accuracy = NumberOr(last_epoch, "train_accuracy", summary.train_accuracy);
-  result.rejected_steps = summary.rejected_steps;
-  result.scaled_steps = summary.scaled_steps;
+  // Guard counts over all sessions (the summary's are this session's).
+  result.rejected_steps = static_cast<long>(NumberOr(last_epoch, "rejected_steps", summary.rejected_steps));
+  result.scaled_steps = static_cast<long>(NumberOr(last_epoch, "scaled_steps", summary.scaled_steps));
+  result.projected_steps = static_cast<long>(NumberOr(last_epoch, "projected_steps", summary.projected_steps));
   if (data.test.count() > 0) {
     const EvaluationStats test = summary.test ? *summary.test : trainer->Evaluate(data.test);
     result.test_accuracy = test.accuracy;

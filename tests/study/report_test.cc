@@ -250,8 +250,8 @@ TEST(ReportCliTest, MissingGnuplotIsAClearMessageAndExitZero) {
       RunCli({"report", study, "--out", dir.File("out"), "--gnuplot", dir.File("no/such/gnuplot")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(Contains(run.err, "gnuplot not found at " + dir.File("no/such/gnuplot") +
-                                    ": install it with `sudo apt-get install gnuplot-nox` (or scripts/setup.sh "
-                                    "--extras); results.csv and results.md were written"))
+                                    ": install it with `sudo apt-get install gnuplot-nox` (or scripts/setup.sh); "
+                                    "results.csv and results.md were written"))
       << run.err;
   EXPECT_TRUE(fs::exists(dir.File("out/results.csv")));
   EXPECT_TRUE(fs::exists(dir.File("out/results.md")));

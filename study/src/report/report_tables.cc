@@ -34,7 +34,7 @@ const std::vector<std::string>& CsvHeader() {
   static const std::vector<std::string> header = {
       "id", "topology", "topology_label", "hubs", "keep", "module_count", "module_size", "kind", "density", "seed",
       "coupling", "trainable_parameters", "frozen_parameters", "termination", "epochs", "steps", "train_seconds",
-      "sequences_per_second", "train_loss", "train_accuracy", "rejected_steps", "scaled_steps", "test_accuracy",
+      "sequences_per_second", "train_loss", "train_accuracy", "rejected_steps", "scaled_steps", "projected_steps", "test_accuracy",
       "test_loss", "test_count", "verdict", "rate", "euler_factor", "verdict_reason", "removal_mode",
       "removal_count", "removal_lesions", "removal_intact_accuracy", "removal_mean_accuracy",
       "removal_worst_accuracy", "removal_mean_drop", "removal_worst_drop", "removal_drop_stddev",
@@ -65,7 +65,7 @@ std::vector<std::string> CsvRow(const RunResult& r) {
                                   CsvNumber(r.train_loss),
                                   CsvNumber(r.train_accuracy),
                                   std::to_string(r.rejected_steps),
-                                  std::to_string(r.scaled_steps),
+                                  std::to_string(r.scaled_steps), std::to_string(r.projected_steps),
                                   CsvNumber(r.test_accuracy),
                                   CsvNumber(r.test_loss),
                                   std::to_string(r.test_count),

@@ -67,6 +67,7 @@ struct RunResult {
   double train_accuracy = 0;
   long rejected_steps = 0;      ///< Euler guard
   long scaled_steps = 0;
+  long projected_steps = 0;     ///< (absent in files from before projection: 0)
   // Test set (NaN accuracy for regression tasks)
   double test_accuracy = 0;
   double test_loss = 0;
