@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "roro/contraction/certify.h"
+#include "training/tiny_network.h"
 #include "roro/topology/network_recipe.h"
 #include "roro/training/datasets.h"
 #include "roro/training/parameters.h"
@@ -21,23 +22,7 @@ namespace {
 
 using testing::TempDir;
 
-// Three sparse modules of 4 units, all-to-all coupling, closed-form metrics (as `roro build` does).
-Network TinyNetwork() {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.kind = ModuleKind::kSparse;
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.topology.name = "all";
-  recipe.alpha = 0.2;
-  recipe.input_size = 2;
-  recipe.output_size = 1;
-  recipe.coupling_init_scale = 0.5;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  return network;
-}
+using test_networks::TinyNetwork;
 
 long CouplingLength(const Network& network) {
   long length = 0;
@@ -100,7 +85,7 @@ TrainerOptions CapHittingOptions(const std::string& run, double cap, const std::
 
 GuardedRun TrainAgainstTheCap(const std::string& mode, const std::string& run) {
   const SequenceDataset train = MakeAddingTask(48, 12, 11);
-  const Network initial = TinyNetwork();
+  const Network initial = TinyNetwork(2, 1);
   const double c0 = EulerFactorBound(initial);
   EXPECT_LT(c0, 1.0);
   GuardedRun result(initial);
@@ -183,7 +168,7 @@ TEST(EulerGuardTest, ProjectionKeepsTheFactorBelowTheCapAndTheCouplingMoving) {
 TEST(EulerGuardTest, ProjectedRunResumesBitIdentically) {
   TempDir dir;
   const SequenceDataset train = MakeAddingTask(48, 12, 11);
-  const Network initial = TinyNetwork();
+  const Network initial = TinyNetwork(2, 1);
   const double c0 = EulerFactorBound(initial);
   const double cap = c0 + 0.25 * (1.0 - c0);
   TrainerOptions options = CapHittingOptions(dir.File("straight"), cap, "project");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "roro/contraction/certify.h"
+#include "training/tiny_network.h"
 #include "roro/topology/network_recipe.h"
 #include "roro/training/checkpoint.h"
 #include "roro/training/datasets.h"
@@ -20,22 +21,7 @@ namespace {
 
 using testing::TempDir;
 
-Network TinyNetwork(int input_size, int output_size) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.kind = ModuleKind::kSparse;
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.topology.name = "all";
-  recipe.alpha = 0.2;
-  recipe.input_size = input_size;
-  recipe.output_size = output_size;
-  recipe.coupling_init_scale = 0.5;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  return network;
-}
+using test_networks::TinyNetwork;
 
 TrainerOptions Options(const std::string& run, int log_every) {
   TrainerOptions options;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "roro/contraction/certify.h"
+#include "training/tiny_network.h"
 #include "roro/modules/generators.h"
 #include "roro/topology/model_file.h"
 #include "roro/topology/network_builder.h"
@@ -24,23 +25,7 @@ namespace {
 
 using testing::TempDir;
 
-// Three sparse modules of 4 units, all-to-all coupling, closed-form metrics (as `roro build` does).
-Network TinyNetwork(int input_size, int output_size, std::uint64_t seed = 3) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.kind = ModuleKind::kSparse;
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.topology.name = "all";
-  recipe.alpha = 0.2;
-  recipe.input_size = input_size;
-  recipe.output_size = output_size;
-  recipe.coupling_init_scale = 0.5;
-  recipe.seed = seed;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  return network;
-}
+using test_networks::TinyNetwork;
 
 struct AddingData {
   SequenceDataset train = MakeAddingTask(48, 12, 11);
