@@ -10,7 +10,7 @@ set style fill solid 0.75 border -1
 set boxwidth 0.38 absolute
 set xtics ("all" 0, "gw1" 1, "none" 2) rotate by -30
 set xrange [-0.6:2.6]
-set yrange [0:0.381633237854233]
+set yrange [0:0.20732794758959283]
 set xzeroaxis
 set grid ytics
 set key outside right top
