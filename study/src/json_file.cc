@@ -1,5 +1,6 @@
 #include "json_file.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,6 +17,10 @@ nlohmann::json ReadJsonFile(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw std::invalid_argument(path + ": not valid JSON: " + e.what());
   }
+}
+
+nlohmann::json NumberOrNull(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
 }  // namespace roro::study_internal

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "json_file.h"
 #include "roro/modules/random.h"
 #include "roro/training/trainer.h"
 
@@ -211,7 +212,7 @@ std::string RemovalStudyResult::FullReport() const {
 }
 
 nlohmann::json RemovalStudyResult::ToJson() const {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  using study_internal::NumberOrNull;
   nlohmann::json json = {{"format", "roro-removal"},
                          {"version", 1},
                          {"mode", ToString(options.mode)},
@@ -219,26 +220,26 @@ nlohmann::json RemovalStudyResult::ToJson() const {
                          {"trials", options.trials},
                          {"seed", options.seed},
                          {"classification", classification},
-                         {"intact", {{"accuracy", number(intact_accuracy)}, {"loss", number(intact_loss)}}},
+                         {"intact", {{"accuracy", NumberOrNull(intact_accuracy)}, {"loss", NumberOrNull(intact_loss)}}},
                          {"seconds", seconds}};
   json["intact"]["verdict"] = intact_verdict ? nlohmann::json(ToString(*intact_verdict)) : nlohmann::json(nullptr);
   nlohmann::json rows = nlohmann::json::array();
   for (const LesionOutcome& l : lesions) {
-    nlohmann::json row = {{"removed", l.removed}, {"roles", l.roles},         {"accuracy", number(l.accuracy)},
-                          {"loss", number(l.loss)}, {"drop", number(l.drop)}};
+    nlohmann::json row = {{"removed", l.removed}, {"roles", l.roles},         {"accuracy", NumberOrNull(l.accuracy)},
+                          {"loss", NumberOrNull(l.loss)}, {"drop", NumberOrNull(l.drop)}};
     if (l.verdict) {
       row["verdict"] = ToString(*l.verdict);
-      row["rate"] = number(l.rate);
-      row["euler_factor"] = number(l.euler_factor);
+      row["rate"] = NumberOrNull(l.rate);
+      row["euler_factor"] = NumberOrNull(l.euler_factor);
       row["reason"] = l.reason;
     }
     rows.push_back(std::move(row));
   }
   json["lesions"] = std::move(rows);
   const RemovalSummary s = Summary();
-  json["summary"] = {{"mean_accuracy", number(s.mean_accuracy)}, {"worst_accuracy", number(s.worst_accuracy)},
-                     {"mean_drop", number(s.mean_drop)},         {"worst_drop", number(s.worst_drop)},
-                     {"drop_stddev", number(s.drop_stddev)},     {"certified_lesions", s.certified_lesions}};
+  json["summary"] = {{"mean_accuracy", NumberOrNull(s.mean_accuracy)}, {"worst_accuracy", NumberOrNull(s.worst_accuracy)},
+                     {"mean_drop", NumberOrNull(s.mean_drop)},         {"worst_drop", NumberOrNull(s.worst_drop)},
+                     {"drop_stddev", NumberOrNull(s.drop_stddev)},     {"certified_lesions", s.certified_lesions}};
   return json;
 }
 

@@ -19,8 +19,8 @@ namespace {
   throw std::invalid_argument(fmt::format("{}: field '{}' {}", source, field, what));
 }
 
-// JSON has no Inf/NaN: non-finite numbers are stored as null and read back as +inf or NaN.
-nlohmann::json Number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
+// Non-finite numbers are stored as null (NumberOrNull) and read back as +inf or NaN.
+using study_internal::NumberOrNull;
 
 const nlohmann::json& Field(const nlohmann::json& json, const std::string& key, const std::string& source,
                             const std::string& prefix) {
@@ -74,14 +74,14 @@ nlohmann::json RunResultToJson(const RunResult& r) {
       {"frozen_parameters", r.frozen_parameters},
       {"training",
        {{"termination", r.termination}, {"epochs", r.epochs}, {"steps", r.steps},
-        {"seconds", Number(r.train_seconds)}, {"sequences_per_second", Number(r.sequences_per_second)},
-        {"train_loss", Number(r.train_loss)}, {"train_accuracy", Number(r.train_accuracy)},
+        {"seconds", NumberOrNull(r.train_seconds)}, {"sequences_per_second", NumberOrNull(r.sequences_per_second)},
+        {"train_loss", NumberOrNull(r.train_loss)}, {"train_accuracy", NumberOrNull(r.train_accuracy)},
         {"rejected_steps", r.rejected_steps}, {"scaled_steps", r.scaled_steps},
         {"projected_steps", r.projected_steps}}},
       {"test",
-       {{"accuracy", Number(r.test_accuracy)}, {"loss", Number(r.test_loss)}, {"count", r.test_count}}},
+       {{"accuracy", NumberOrNull(r.test_accuracy)}, {"loss", NumberOrNull(r.test_loss)}, {"count", r.test_count}}},
       {"certificate",
-       {{"verdict", r.verdict}, {"rate", Number(r.rate)}, {"euler_factor", Number(r.euler_factor)},
+       {{"verdict", r.verdict}, {"rate", NumberOrNull(r.rate)}, {"euler_factor", NumberOrNull(r.euler_factor)},
         {"reason", r.verdict_reason}}},
       {"removal", nullptr}};
   if (r.removal) {
@@ -89,12 +89,12 @@ nlohmann::json RunResultToJson(const RunResult& r) {
     json["removal"] = {{"mode", s.mode},
                        {"count", s.count},
                        {"lesions", s.lesions},
-                       {"intact_accuracy", Number(s.intact_accuracy)},
-                       {"mean_accuracy", Number(s.mean_accuracy)},
-                       {"worst_accuracy", Number(s.worst_accuracy)},
-                       {"mean_drop", Number(s.mean_drop)},
-                       {"worst_drop", Number(s.worst_drop)},
-                       {"drop_stddev", Number(s.drop_stddev)},
+                       {"intact_accuracy", NumberOrNull(s.intact_accuracy)},
+                       {"mean_accuracy", NumberOrNull(s.mean_accuracy)},
+                       {"worst_accuracy", NumberOrNull(s.worst_accuracy)},
+                       {"mean_drop", NumberOrNull(s.mean_drop)},
+                       {"worst_drop", NumberOrNull(s.worst_drop)},
+                       {"drop_stddev", NumberOrNull(s.drop_stddev)},
                        {"certified_lesions", s.certified_lesions}};
   }
   return json;

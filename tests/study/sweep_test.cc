@@ -27,12 +27,7 @@ nlohmann::json TinyGridJson() {
 }
 
 std::string ErrorOf(const nlohmann::json& json) {
-  try {
-    (void)SweepGridFromJson(json, "grid.json");
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
+  return roro::testing::InvalidArgumentMessage([&] { (void)SweepGridFromJson(json, "grid.json"); });
 }
 
 TEST(SweepGridTest, ExpandsTheProductWithReadableIdsAndSkipsFreeCouplingWithoutCoupling) {
@@ -104,12 +99,8 @@ TEST(SweepGridTest, RejectsTyposWrongTypesAndBadValuesNamingTheField) {
 TEST(SweepGridTest, LoadNamesTheFile) {
   TempDir dir;
   roro::testing::WriteFile(dir.File("g.json"), "{ not json");
-  try {
-    (void)LoadSweepGrid(dir.File("g.json"));
-    FAIL() << "no error";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.File("g.json")), std::string::npos);
-  }
+  const std::string message = roro::testing::InvalidArgumentMessage([&] { (void)LoadSweepGrid(dir.File("g.json")); });
+  EXPECT_NE(message.find(dir.File("g.json")), std::string::npos) << message;
 }
 
 TEST(SweepRunnerTest, AStudyBelongsToOneGrid) {
@@ -121,12 +112,9 @@ TEST(SweepRunnerTest, AStudyBelongsToOneGrid) {
   PrepareStudyDirectory(grid, study);  // the same grid again: fine
   nlohmann::json other = TinyGridJson();
   other["train"]["lr"] = 0.02;
-  try {
-    PrepareStudyDirectory(SweepGridFromJson(other, "other.json"), study);
-    FAIL() << "a different grid was accepted";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("holds a different grid"), std::string::npos);
-  }
+  const std::string message = roro::testing::InvalidArgumentMessage(
+      [&] { PrepareStudyDirectory(SweepGridFromJson(other, "other.json"), study); });
+  EXPECT_NE(message.find("holds a different grid"), std::string::npos) << message;
 }
 
 TEST(SweepRunnerTest, RunsAPointEndToEndAndRecordsEveryFigure) {

@@ -2,8 +2,11 @@
 // Helpers shared by the test binaries: temporary directories, running the CLI, fixture paths.
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace roro::testing {
 
@@ -41,5 +44,18 @@ std::vector<std::string> ListFiles(const std::filesystem::path& directory);
 std::string ReadFile(const std::string& path);
 /// Writes bytes (non-atomically: tests use it to make corrupt fixtures).
 void WriteFile(const std::string& path, const std::string& contents);
+
+/// The message of the std::invalid_argument that `action` throws; a test failure (and "") if it
+/// throws nothing.
+template <typename Action>
+std::string InvalidArgumentMessage(Action&& action) {
+  try {
+    action();
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected std::invalid_argument";
+  return "";
+}
 
 }  // namespace roro::testing

@@ -14,20 +14,10 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::ReadFile;
+using testing::InvalidArgumentMessage;
 using testing::TempDir;
 using testing::TestDataPath;
 using testing::WriteFile;
-
-template <typename Action>
-std::string InvalidArgumentMessage(Action&& action) {
-  try {
-    action();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected std::invalid_argument";
-  return "";
-}
 
 float Unit(int byte) { return static_cast<float>(byte) / 255.0f; }
 

@@ -17,20 +17,10 @@ namespace roro {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::InvalidArgumentMessage;
 using testing::TempDir;
 using testing::TestDataPath;
 using testing::WriteFile;
-
-template <typename Action>
-std::string InvalidArgumentMessage(Action&& action) {
-  try {
-    action();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected std::invalid_argument";
-  return "";
-}
 
 std::string Be32(std::uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};

@@ -21,20 +21,10 @@ namespace roro {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::InvalidArgumentMessage;
 using testing::TempDir;
 using testing::TestDataPath;
 using testing::WriteFile;
-
-template <typename Action>
-std::string InvalidArgumentMessage(Action&& action) {
-  try {
-    action();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected std::invalid_argument";
-  return "";
-}
 
 // Sets RORO_DATA_DIR for one scope, restoring the previous value.
 class ScopedDataDir {

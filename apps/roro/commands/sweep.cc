@@ -170,6 +170,10 @@ std::function<int()> Setup(CLI::App& app) {
                                                   : "error: grid file " + grid_path + " does not exist");
     const SweepGrid grid = LoadSweepGrid(grid_path);
     const std::vector<SweepPoint> points = ExpandSweepGrid(grid);
+    // Engine threads per run: the flag, else the grid's; 0 = not fixed (the local launcher then
+    // shares the cores between its jobs, the others use one thread).
+    const int requested_threads = f.threads > 0 ? f.threads : grid.train.threads;
+    const int threads_or_one = requested_threads > 0 ? requested_threads : 1;
 
     if (!f.point.empty()) {
       const SweepPoint* point = FindPoint(points, f.point);
@@ -208,8 +212,7 @@ std::function<int()> Setup(CLI::App& app) {
         const SweepPoint& point = *pending[k];
         fs::create_directories(StudyRunDirectory(f.out, point.labels.id));
         std::ofstream log(RunLogPath(StudyRunDirectory(f.out, point.labels.id)), std::ios::app);
-        const int threads = f.threads > 0 ? f.threads : (grid.train.threads > 0 ? grid.train.threads : 1);
-        if (RunPointHere(grid, point, *data, f.out, threads, log)) {
+        if (RunPointHere(grid, point, *data, f.out, threads_or_one, log)) {
           PrintResult(fmt::format("[rank {}] ", world.rank()), f.out, point);
         } else {
           ++failed;
@@ -233,12 +236,11 @@ std::function<int()> Setup(CLI::App& app) {
     }
 
     if (f.launcher == "slurm") {
-      const int threads = f.threads > 0 ? f.threads : (grid.train.threads > 0 ? grid.train.threads : 1);
       std::vector<SweepPoint> todo;
       for (const SweepPoint* point : pending) todo.push_back(*point);
       const fs::path script = fs::path(f.out) / "slurm" / "sweep.sbatch";
       fs::create_directories(script.parent_path());
-      WriteFileAtomically(script.string(), SlurmArrayScript(grid, todo, f.out, SelfPath(), threads));
+      WriteFileAtomically(script.string(), SlurmArrayScript(grid, todo, f.out, SelfPath(), threads_or_one));
       fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
       std::cout << fmt::format("wrote {} ({} point(s) to run, {} already done)\nsubmit it with: sbatch {}\n",
                                script.string(), todo.size(), done, script.string());
@@ -246,7 +248,7 @@ std::function<int()> Setup(CLI::App& app) {
     }
 
     // Local processes. Threads and jobs share the cores unless the user says otherwise.
-    int threads = f.threads > 0 ? f.threads : grid.train.threads;
+    int threads = requested_threads;
     int jobs = f.jobs;
     if (jobs == 0) jobs = threads > 0 ? std::max(1, Cores() / threads) : Cores();
     if (threads == 0) threads = std::max(1, Cores() / jobs);
