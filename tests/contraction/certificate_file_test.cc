@@ -72,7 +72,9 @@ TEST(CertificateFile, TamperedOrMismatchedCertificatesAreRejected) {
   Certificate alpha = good;
   alpha.max_alpha = 1.0;
   // Only rejected if alpha = 1 is not provable; check consistency with the recorded figure.
-  if (good.max_alpha < 1) EXPECT_TRUE(rejected(alpha));
+  if (good.max_alpha < 1) {
+    EXPECT_TRUE(rejected(alpha));
+  }
   Certificate groups = good;
   groups.coupling_groups = {{0, 1}};
   EXPECT_TRUE(rejected(groups));
