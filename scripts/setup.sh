@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(build-essential cmake pkg-config
           libeigen3-dev libceres-dev libboost-dev libboost-graph-dev libspdlog-dev libfmt-dev
-          libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+          libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libssl-dev
           coinor-csdp dataset-fashion-mnist nodejs npm
           gnuplot-nox graphviz libopenmpi-dev openmpi-bin)
 for arg in "$@"; do
