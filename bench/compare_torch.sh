@@ -12,28 +12,13 @@
 # Prints both sides' JSON lines and a table of ratios roro / torch. Exit 69 if PyTorch is missing.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${1:-$repo/build}
-[[ "$build" = /* ]] || build=$repo/$build
-roro=$build/bin/roro
-anchor=$(cd "$repo/../shared/anchors/torch_scn" 2>/dev/null && pwd) || {
-  echo "compare_torch.sh: the PyTorch anchor is not at $repo/../shared/anchors/torch_scn" >&2; exit 66; }
-python=/usr/bin/python3
+# shellcheck source=bench/torch_anchor_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/torch_anchor_env.sh" compare_torch.sh "${1:-}"
 threads=${THREADS:-2}
 batches=${BATCHES:-64 256}
 timed=${TIMED:-2}
 steps=${STEPS:-784}
 topologies=${TOPOLOGIES:-all gw}
-
-if [[ ! -x "$roro" ]]; then
-  echo "compare_torch.sh: $roro not found; build it first: cmake --build $build --target roro_cli" >&2
-  exit 66
-fi
-if ! "$python" -c 'import torch, numpy' 2>/dev/null; then
-  echo "compare_torch.sh: PyTorch is not installed for $python." >&2
-  echo "  install it with: sudo scripts/setup.sh --anchor   (Debian packages python3-torch python3-numpy)" >&2
-  exit 69
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

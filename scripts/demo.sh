@@ -39,7 +39,7 @@ if [[ $verdict -eq 0 ]]; then "$roro" verify "$out/net.json" "$out/certificate.j
 step "3. train on sequential Fashion-MNIST for ${budget} s (2 cores)"
 set +e
 "$roro" train --model "$out/net.json" --data fashion-mnist --batch 64 --lr 2e-3 --clip 1 \
-  --epochs 1 --time-budget "$budget" --limit-test 2000 --seed 1 --euler-cap 0.99999 --out "$out/run"
+  --epochs 1 --time-budget "$budget" --limit-test 2000 --seed 1 --out "$out/run"
 trained=$?
 set -e
 if [[ $trained -ge 64 || ! -f "$out/run/model.json" ]]; then echo "demo: training failed (exit $trained)" >&2; exit 1; fi

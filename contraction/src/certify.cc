@@ -12,6 +12,8 @@
 #include "refute.h"
 #include "rigorous_arithmetic.h"
 #include "roro/topology/model_file.h"
+#include "symmetric_metric.h"
+#include "trajectory_witness.h"
 
 namespace roro {
 namespace {
@@ -163,6 +165,27 @@ ModuleProof ProveBySdp(const Eigen::MatrixXd& w, double g, const CertifyOptions&
   return proof;
 }
 
+// The eigen-metric's sector proof for a symmetric W, in `metric` (the eigen-metric itself, or a
+// stored copy of it).
+ModuleProof ProveSymmetricInMetric(const Eigen::MatrixXd& w, double g, const SymmetricEigenProof& eigen,
+                                   const Eigen::MatrixXd& metric, ModuleCertificate base) {
+  ModuleProof proof;
+  const double rate = ProveSectorRateWithMultiplier(w, g, metric, eigen.multiplier, eigen.claimed_rate);
+  if (!(rate > 0)) {
+    proof.note = "eigen-metric multiplier: sector LMI not proven in this metric";
+    return proof;
+  }
+  proof.proven = true;
+  proof.certificate = std::move(base);
+  proof.certificate.method = kMethodSymmetricEigen;
+  proof.certificate.metric = metric;
+  proof.certificate.rate = rate;
+  proof.certificate.sector_multiplier = eigen.multiplier;
+  return proof;
+}
+
+bool IsSymmetric(const Eigen::MatrixXd& w) { return w == w.transpose(); }
+
 // Proof in the network's stored metric (what metric-skew coupling needs).
 ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
   const Eigen::MatrixXd& stored = network.metric_blocks()[i];
@@ -170,6 +193,13 @@ ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_si
   base.metric_source = "network";
   const Eigen::MatrixXd& w = network.module(i).weights();
   if (IsDiagonal(stored)) return ProveInDiagonalMetric(w, network.slope_bound(), stored.diagonal(), base);
+  if (IsSymmetric(w)) {
+    const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(w, network.slope_bound());
+    if (eigen.proven) {
+      ModuleProof proof = ProveSymmetricInMetric(w, network.slope_bound(), eigen, stored, base);
+      if (proof.proven) return proof;
+    }
+  }
   if (w.rows() <= max_vertex_size) return ProveDenseMetricByVertices(w, network.slope_bound(), stored, base);
   ModuleProof none;
   none.note = "stored dense metric: vertex check limited to n <= " + std::to_string(max_vertex_size);
@@ -256,6 +286,15 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
           proof = ProveInDiagonalMetric(module.weights(), g, Eigen::VectorXd::Ones(module.size()), base);
         }
       }
+      if (!proof.proven && IsSymmetric(module.weights())) {
+        base.metric_source = "eigen";
+        const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(module.weights(), g);
+        if (eigen.proven) {
+          proof = ProveSymmetricInMetric(module.weights(), g, eigen, eigen.metric, base);
+        } else {
+          notes += "; " + eigen.message;
+        }
+      }
       if (!proof.proven && options.use_sdp) {
         const double left = options.timeout_seconds - SecondsSince(start);
         if (left <= 0) {
@@ -290,7 +329,18 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   result.seconds_modules = SecondsSince(start);
 
   auto finish_not_certified = [&](std::string reason, double alpha_for_witness) {
-    const RefutationSearch search = SearchUnstableVertex(network, alpha_for_witness, 0x5EED);
+    RefutationSearch search = SearchUnstableVertex(network, alpha_for_witness, 0x5EED);
+    // No unstable vertex found: look for two distinct equilibria under one constant drive (a
+    // trajectory witness). Not after a proven continuous rate: the flow then has exactly one
+    // equilibrium per drive, and the Euler map has the same ones.
+    if (!search.witness && !(result.continuous_rate > 0)) {
+      const EquilibriumSearch equilibria = SearchSeparatingEquilibria(network, alpha_for_witness, 0x5EED);
+      if (equilibria.witness) {
+        search.witness = equilibria.witness;
+      } else {
+        search.note += "; " + equilibria.note;
+      }
+    }
     if (search.witness) {
       result.verdict = Verdict::kRefuted;
       result.witness = search.witness;
@@ -332,6 +382,22 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   for (int i = 1; i < p; ++i)
     if (certificate.modules[i].rate < certificate.modules[result.slowest_module].rate) result.slowest_module = i;
   if (!combination.proven) return finish_not_certified(combination.note, 0);
+  // Module metrics the combination rescaled to make a fixed L metric-skew: the certificate must
+  // carry the scaled blocks (and sector multipliers, which scale with M).
+  for (int i = 0; i < p; ++i) {
+    const double s = combination.module_scales[i];
+    if (s == 1.0) continue;
+    ModuleCertificate& m = certificate.modules[i];
+    if (m.is_diagonal()) {
+      m.metric_diagonal *= s;
+    } else {
+      m.metric *= s;
+    }
+    m.sector_multiplier *= s;
+    ModuleReport& report = result.module_reports[i];
+    report.note += std::string(report.note.empty() ? "" : "; ") + "metric scaled by " + std::to_string(s) +
+                   " so that L is metric-skew";
+  }
   certificate.rate = combination.rate;
   result.continuous_rate = combination.rate;
 
@@ -373,9 +439,21 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
 
 void AssignClosedFormMetrics(Network& network) {
   ThrowIfNotFinite(network);
+  const double g = network.slope_bound();
   std::vector<Eigen::MatrixXd> blocks;
-  for (int i = 0; i < network.module_count(); ++i)
-    blocks.push_back(ClosedFormMetricDiagonal(network.module(i), network.slope_bound()).asDiagonal());
+  for (int i = 0; i < network.module_count(); ++i) {
+    const Module& module = network.module(i);
+    const Eigen::VectorXd diagonal = ClosedFormMetricDiagonal(module, g);
+    // Symmetric modules that no diagonal metric certifies (strong inhibition) get the eigen-metric.
+    if (IsSymmetric(module.weights()) && !ProveDiagonalMetricRate(module.weights(), g, diagonal).proven) {
+      const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(module.weights(), g);
+      if (eigen.proven) {
+        blocks.push_back(eigen.metric);
+        continue;
+      }
+    }
+    blocks.push_back(diagonal.asDiagonal());
+  }
   network.SetMetricBlocks(std::move(blocks), "closed-form");
 }
 

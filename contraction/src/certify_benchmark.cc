@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -52,8 +53,9 @@ bool RunCertifyBenchmark(std::ostream& out, const CertifyBenchmarkOptions& optio
     out << line;
   }
   if (options.include_sdp) {
-    // Symmetric negative definite with a large spread: the absolute-value condition and the norm
-    // bound fail, so the module needs Tier 2.
+    // Negative definite symmetric part with a large spread plus a nonsymmetric perturbation: the
+    // absolute-value condition, the norm bound and the symmetric eigen-metric all fail, so the
+    // module needs Tier 2.
     const int n = 16;
     Rng rng(16);
     Eigen::MatrixXd skew = Eigen::MatrixXd::Zero(n, n);
@@ -67,6 +69,8 @@ bool RunCertifyBenchmark(std::ostream& out, const CertifyBenchmarkOptions& optio
     for (int i = 0; i < n; ++i) spectrum(i) = -rng.Uniform(0.2, 3.0);
     Eigen::MatrixXd w = q * spectrum.asDiagonal() * q.transpose();
     w = (0.5 * (w + w.transpose())).eval();
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) w(i, j) += 0.3 * rng.Normal() / std::sqrt(static_cast<double>(n));
     Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetAlpha(0.01).Build();
     CertifyOptions certify;
     certify.sdp.csdp_path = options.csdp_path;

@@ -8,12 +8,54 @@
 
 namespace roro {
 
-NetworkCombination CombineModules(const Network& network, const ModuleMetrics& metrics,
+std::vector<double> MetricSkewScales(const CouplingLookup& coupling, const ModuleMetrics& metrics,
+                                     const std::vector<int>& group) {
+  const int p = static_cast<int>(metrics.metrics.size());
+  std::vector<double> scale(p, 0.0);
+  std::vector<int> queue = {group.front()};
+  scale[group.front()] = 1.0;
+  std::vector<char> member(p, 0);
+  for (int i : group) member[i] = 1;
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const int i = queue[head];
+    for (int j : group) {
+      if (j == i) continue;
+      const Eigen::MatrixXd* lij = coupling.Find(i, j);
+      const Eigen::MatrixXd* lji = coupling.Find(j, i);
+      const bool forward = lij != nullptr && !lij->isZero(0.0);
+      const bool backward = lji != nullptr && !lji->isZero(0.0);
+      if (!forward && !backward) continue;
+      if (forward != backward) return {};  // one-sided: no scaling makes it skew
+      const Eigen::MatrixXd a = metrics.metrics[i] * *lij;
+      const Eigen::MatrixXd b = lji->transpose() * metrics.metrics[j];
+      const double ratio = -(a.cwiseProduct(b).sum()) / b.squaredNorm();
+      if (!(ratio > 0) || !std::isfinite(ratio)) return {};
+      if (scale[j] == 0.0) {
+        scale[j] = scale[i] * ratio;
+        queue.push_back(j);
+      }
+    }
+  }
+  double largest = 0;
+  for (int i : group) {
+    if (!(scale[i] > 0) || !std::isfinite(scale[i])) return {};  // the pairs do not connect the group
+    largest = std::max(largest, scale[i]);
+  }
+  std::vector<double> result(p, 1.0);
+  for (int i : group) result[i] = scale[i] / largest;
+  return result;
+}
+
+NetworkCombination CombineModules(const Network& network, const ModuleMetrics& given_metrics,
                                   const std::vector<bool>& skew_candidate, bool want_euler_norm) {
   NetworkCombination result;
   const int p = network.module_count();
   const CouplingLookup coupling(network);
   const std::vector<std::vector<int>> components = network.graph().StrongComponents();
+  // A fixed (imported) L may be skew in rescaled module metrics: `metrics` holds the scaled
+  // copies once a group has been rescaled, and every bound below uses them.
+  ModuleMetrics metrics = given_metrics;
+  result.module_scales.assign(p, 1.0);
 
   bool split_any = false;
   bool skew_any = false;
@@ -30,6 +72,28 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& m
         result.residual = std::max(result.residual, residual);
         skew_any = true;
         continue;
+      }
+    }
+    if (component.size() > 1) {
+      // Not skew in the metrics as given: search per-module scales that make it skew.
+      const std::vector<double> scales = MetricSkewScales(coupling, metrics, component);
+      if (!scales.empty()) {
+        ModuleMetrics scaled = metrics;
+        for (int i : component) {
+          scaled.metrics[i] *= scales[i];
+          scaled.min_eigenvalues[i] = rigorous::MinEigenvalueLowerBound(scaled.metrics[i]);
+        }
+        const double residual = SkewResidualUp(network, coupling, scaled, component);
+        const double rate = GroupRateDown(scaled, component, residual);
+        if (rate > 0) {
+          metrics = std::move(scaled);
+          for (int i : component) result.module_scales[i] = scales[i];
+          result.groups.push_back(component);
+          group_rates.push_back(rate);
+          result.residual = std::max(result.residual, residual);
+          skew_any = true;
+          continue;
+        }
       }
     }
     if (component.size() > 1) split_any = true;

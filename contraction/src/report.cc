@@ -52,7 +52,15 @@ std::string CertificationResult::BriefReport() const {
         << Format("%.3g", c.coupling_residual) << ")\n";
   out << "Euler factor at alpha = " << Format("%g", c.alpha) << ": " << FactorText(c.discrete_factor) << "\n";
   out << "largest alpha with a contracting Euler map: " << Format("%.6g", c.max_alpha) << "\n";
-  if (witness) out << "witness: " << witness->description << "\n";
+  if (witness) {
+    out << "witness (" << witness->kind << "): " << witness->description << "\n";
+    if (witness->kind == "equilibria" && witness->equilibria.size() == 2)
+      out << "  equilibria: ||x1||_inf " << Format("%.6g", witness->equilibria[0].cwiseAbs().maxCoeff())
+          << ", ||x2||_inf " << Format("%.6g", witness->equilibria[1].cwiseAbs().maxCoeff()) << ", distance "
+          << Format("%.6g", witness->distance) << ", error bound " << Format("%.3g", witness->error_bound)
+          << ", ||c||_inf " << Format("%.6g", witness->drive.size() > 0 ? witness->drive.cwiseAbs().maxCoeff() : 0.0)
+          << " (--json lists the states)\n";
+  }
   out << "time: " << Format("%.1f", seconds_total * 1e3) << " ms\n";
   return out.str();
 }
@@ -94,13 +102,23 @@ nlohmann::json CertificationResult::ToJson() const {
   }
   out["modules"] = modules;
   if (witness) {
+    auto values = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
     nlohmann::json w;
+    w["kind"] = witness->kind;
     w["description"] = witness->description;
     w["eigenvalue"] = {witness->eigenvalue_real, witness->eigenvalue_imag};
     w["euler_modulus"] = witness->euler_modulus;
     std::vector<double> slopes(witness->vertex_slopes.data(),
                                witness->vertex_slopes.data() + witness->vertex_slopes.size());
     w["vertex_slopes"] = slopes;
+    if (witness->kind == "equilibria") {
+      nlohmann::json states = nlohmann::json::array();
+      for (const Eigen::VectorXd& state : witness->equilibria) states.push_back(values(state));
+      w["equilibria"] = states;
+      w["drive"] = values(witness->drive);
+      w["distance"] = witness->distance;
+      w["error_bound"] = witness->error_bound;
+    }
     out["witness"] = w;
   }
   out["certificate"] = CertificateToJson(certificate);

@@ -6,6 +6,7 @@
 #include "combination.h"
 #include "metzler.h"
 #include "module_proofs.h"
+#include "symmetric_metric.h"
 #include "rigorous_arithmetic.h"
 #include "roro/topology/model_file.h"
 
@@ -51,7 +52,7 @@ std::string CheckModule(const Network& network, int i, const ModuleCertificate& 
     if (!CheckVertexLmi(w, g, metric, m.rate, &why)) return where + ": " + why;
     return "";
   }
-  if (m.method == kMethodSdpSector) {
+  if (m.method == kMethodSdpSector || m.method == kMethodSymmetricEigen) {
     if (!CheckSectorLmi(w, g, metric, m.sector_multiplier, m.rate, &why)) return where + ": " + why;
     return "";
   }

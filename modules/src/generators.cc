@@ -118,6 +118,8 @@ bool SymmetricModuleOptions::IsValid(std::string* error) const {
   if (size < 1 || size > 4096) return Fail(error, "size must be in [1, 4096], got " + std::to_string(size));
   if (!(spectral_bound > 0.0 && spectral_bound < 1.0))
     return Fail(error, "spectral_bound must be in (0, 1), got " + std::to_string(spectral_bound));
+  if (negative_bound && !(*negative_bound > 0.0 && *negative_bound <= 1e6))
+    return Fail(error, "negative_bound must be in (0, 1e6], got " + std::to_string(*negative_bound));
   if (!(slope_bound > 0.0) || !std::isfinite(slope_bound)) return Fail(error, "slope_bound must be > 0");
   return true;
 }
@@ -133,7 +135,8 @@ Module GenerateSymmetricModule(const SymmetricModuleOptions& options) {
   const Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(g).householderQ();
   Eigen::VectorXd lambda(n);
   for (int k = 0; k < n; ++k)
-    lambda(k) = rng.Uniform(-options.spectral_bound, options.spectral_bound) / options.slope_bound;
+    lambda(k) = rng.Uniform(-options.negative_bound.value_or(options.spectral_bound), options.spectral_bound) /
+                options.slope_bound;
   const Eigen::MatrixXd w = q * lambda.asDiagonal() * q.transpose();
   const Eigen::MatrixXd symmetric = (w + w.transpose()) / 2.0;  // exactly symmetric
   ModuleProvenance provenance{"symmetric", options.seed, 0.0, options.spectral_bound, 1};

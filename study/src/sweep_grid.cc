@@ -64,6 +64,7 @@ void ReadTrain(JsonObjectReader reader, TrainerOptions* o) {
   reader.Get("test_every_epoch", &o->evaluate_test_each_epoch);
   reader.Get("euler_guard", &o->euler_guard.enabled);
   reader.Get("euler_cap", &o->euler_guard.cap);
+  reader.Get("euler_keep_margin", &o->euler_guard.keep_margin);
   reader.Get("euler_check_every", &o->euler_guard.check_every);
   reader.Get("euler_guard_mode", &o->euler_guard.mode);
   reader.Get("log_every", &o->log_every);

@@ -142,13 +142,15 @@ TEST(CertifyCases, NearBoundaryModuleIsNeverWrong) {
 
 TEST(CertifyCases, ModuleNeedingANonDiagonalMetricIsCertifiedByTier2) {
   if (!std::filesystem::exists("/usr/bin/csdp")) GTEST_SKIP() << "csdp not installed";
-  // Symmetric negative definite W: no diagonal metric works (each single-unit vertex needs
-  // p1 > 1.0004 p2 and p2 > 1.0004 p1), the identity fails too, but the network contracts.
+  // Nearly symmetric negative definite W: no diagonal metric works (each single-unit vertex needs
+  // p1 > 1.0004 p2 and p2 > 1.0004 p1, roughly), the identity fails too, and W is not exactly
+  // symmetric, so the eigen-metric does not apply; but the network contracts.
   Eigen::MatrixXd w(2, 2);
-  w << -5.0, -4.9, -4.9, -5.0;
+  w << -5.0, -4.9, -4.89, -5.0;
   // alpha small: the Euler bound for a dense metric carries cond(M), so the default 0.1 is not provable.
   Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetAlpha(0.01).Build();
-  EXPECT_NE(Certify(network, NoSdp()).verdict, Verdict::kCertified);
+  const CertificationResult tier1 = Certify(network, NoSdp());
+  EXPECT_NE(tier1.verdict, Verdict::kCertified) << tier1.FullReport();
   CertifyOptions options;
   options.sdp.csdp_path = "/usr/bin/csdp";
   const CertificationResult result = Certify(network, options);
@@ -160,9 +162,22 @@ TEST(CertifyCases, ModuleNeedingANonDiagonalMetricIsCertifiedByTier2) {
   EXPECT_EQ(VerifyCertificate(network, result.certificate).verdict, Verdict::kCertified);
 }
 
-TEST(CertifyCases, MissingSolverGivesTier2UnavailableNotAnError) {
+TEST(CertifyCases, ExactlySymmetricVersionIsCertifiedInTier1ByTheEigenMetric) {
   Eigen::MatrixXd w(2, 2);
   w << -5.0, -4.9, -4.9, -5.0;
+  Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetAlpha(0.01).Build();
+  const CertificationResult result = Certify(network, NoSdp());
+  ASSERT_EQ(result.verdict, Verdict::kCertified) << result.FullReport();
+  EXPECT_EQ(result.certificate.modules[0].method, "symmetric-eigen");
+  // lambda = -0.1 and -9.9: c = max(lambda_max, 0.05) = 0.05, rate just below 0.95.
+  EXPECT_GT(result.certificate.rate, 0.94);
+  EXPECT_LE(result.certificate.rate, 0.95);
+  EXPECT_EQ(VerifyCertificate(network, result.certificate).verdict, Verdict::kCertified);
+}
+
+TEST(CertifyCases, MissingSolverGivesTier2UnavailableNotAnError) {
+  Eigen::MatrixXd w(2, 2);
+  w << -5.0, -4.9, -4.89, -5.0;
   Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).Build();
   CertifyOptions options;
   options.sdp.csdp_path = "/nonexistent/csdp";

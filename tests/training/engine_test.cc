@@ -208,6 +208,24 @@ TEST(EngineGradient, SvdModulesMatchFiniteDifferences) {
   ExpectGradientMatchesFiniteDifferences(network, MakeData(TaskType::kClassification, 3, 6, 2, 3, 14));
 }
 
+TEST(EngineGradient, SvdPhiMatchesFiniteDifferencesWhereItTrains) {
+  // With a fixed coupling no metric enters L, so Phi trains (and its gradient is checked here;
+  // in the metric-skew network above it is frozen).
+  const Network base = BuildNetwork(SmallRecipe("gw", ModuleKind::kSvd));
+  Network network = NetworkBuilder()
+                        .AddModules(base.modules())
+                        .SetGraph(base.graph())
+                        .SetAlpha(base.alpha())
+                        .SetInputSize(2)
+                        .SetOutputSize(3)
+                        .SetSeed(9)
+                        .SetFixedCoupling(base.DenseCoupling())
+                        .Build();
+  for (int i = 0; i < network.module_count(); ++i) ASSERT_FALSE(network.SvdPhiFrozen(i));
+  RandomizeBiases(network, 3);
+  ExpectGradientMatchesFiniteDifferences(network, MakeData(TaskType::kClassification, 3, 6, 2, 3, 15));
+}
+
 /// The engine's float logits agree with the reference loop to float rounding; its double logits
 /// agree with the double reference to double rounding.
 TEST(EngineForward, AgreesWithSimulate) {

@@ -147,8 +147,9 @@ TEST(EulerGuardTest, ProjectionKeepsTheFactorBelowTheCapAndTheCouplingMoving) {
       EXPECT_GT(scale, 0.0);
       EXPECT_LT(scale, 1.0);
       EXPECT_GE(record["proposed_euler_factor"].get<double>(), project.cap);
+      const double c0 = project.summary.initial_euler_factor;
       EXPECT_LT(record["euler_factor"].get<double>(),
-                project.cap * (1 - EulerGuardOptions::kProjectionMargin));
+                project.cap - EulerGuardOptions::kProjectionMargin * (project.cap - c0));
     }
   }
   EXPECT_EQ(progress_lines, project.summary.steps);

@@ -62,6 +62,11 @@ TEST(Parameters, MaskCountsWhatTheNetworkTrains) {
   const std::vector<ParameterSegment> layout = TrainableLayout(svd);
   EXPECT_EQ(layout[layout.size() - 4].name, "svd[2].u_generator");
   EXPECT_EQ(layout.back().name, "svd[2].log_phi");
+  // Metric-skew coupling: L is built with M_i = Phi_i^2, so Phi is frozen; Sigma still trains.
+  const Eigen::VectorXd mask = TrainableMask(svd);
+  ASSERT_TRUE(svd.SvdPhiFrozen(2));
+  EXPECT_TRUE(mask.segment(layout.back().offset, layout.back().length).isZero());
+  EXPECT_TRUE(mask.segment(layout[layout.size() - 2].offset, layout[layout.size() - 2].length).isOnes());
 }
 
 TEST(Parameters, RoundTripIsExact) {

@@ -178,9 +178,18 @@ long Network::trainable_parameter_count() const {
     count += mask.size() == 0 ? static_cast<long>(b.values.size()) : static_cast<long>((mask.array() != 0).count());
   }
   count += input_weights_.size() + input_bias_.size() + readout_weights_.size() + readout_bias_.size();
-  for (const Module& m : modules_)
-    if (m.svd()) count += static_cast<long>(m.size()) * (m.size() - 1) + 2L * m.size();
+  for (int i = 0; i < module_count(); ++i) {
+    const Module& m = modules_[i];
+    if (m.svd()) count += static_cast<long>(m.size()) * (m.size() - 1) + (SvdPhiFrozen(i) ? 1L : 2L) * m.size();
+  }
   return count;
+}
+
+bool Network::SvdPhiFrozen(int i) const {
+  if (!modules_.at(i).svd() || coupling_form_ != CouplingForm::kMetricSkew) return false;
+  for (const CouplingBlock& block : coupling_blocks_)
+    if (block.row == i || block.col == i) return true;
+  return false;
 }
 
 long Network::frozen_parameter_count() const {

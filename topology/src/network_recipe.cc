@@ -95,6 +95,7 @@ Network BuildNetwork(const NetworkRecipe& recipe) {
         SymmetricModuleOptions options;
         options.size = size;
         options.spectral_bound = recipe.spectral_bound;
+        options.negative_bound = recipe.negative_bound;
         options.slope_bound = recipe.slope_bound;
         options.seed = seed;
         builder.AddModule(GenerateSymmetricModule(options));

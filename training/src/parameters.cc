@@ -140,7 +140,8 @@ Eigen::VectorXd TrainableMask(const Network& network) {
   }
   offset += network.input_weights().size() + network.input_bias().size() + network.readout_weights().size() +
             network.readout_bias().size();
-  for (const Module& module : network.modules()) {
+  for (int i = 0; i < network.module_count(); ++i) {
+    const Module& module = network.module(i);
     if (!module.svd()) continue;
     const int n = module.size();
     for (int generator = 0; generator < 2; ++generator) {
@@ -148,7 +149,9 @@ Eigen::VectorXd TrainableMask(const Network& network) {
         for (int r = 0; r < n; ++r) mask[offset + static_cast<long>(c) * n + r] = r > c ? 1.0 : 0.0;
       offset += static_cast<long>(n) * n;
     }
-    offset += 2L * n;
+    offset += n;  // sigma_logit trains
+    if (network.SvdPhiFrozen(i)) mask.segment(offset, n).setZero();  // log_phi: the metric stays put
+    offset += n;
   }
   return mask;
 }

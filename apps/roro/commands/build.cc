@@ -17,6 +17,7 @@ struct BuildArgs {
   std::string edges_file;
   std::string metric = "closed-form";
   std::string output;
+  double negative_bound = 0;  // 0: not given (the recipe's default)
   NetworkRecipe recipe;
 };
 
@@ -33,6 +34,10 @@ std::function<int()> SetupBuild(CLI::App& app) {
   app.add_option("--spectral-bound", args->recipe.spectral_bound,
                  "svd/symmetric: largest singular value / eigenvalue, as a fraction of 1/g")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--negative-bound", args->negative_bound,
+                 "symmetric: -(smallest eigenvalue) as a multiple of 1/g (default: --spectral-bound); "
+                 "above 1 gives inhibition-dominated modules, certified by the eigen-metric")
+      ->check(CLI::Range(1e-9, 1e6));
   app.add_option("--topology", args->topology, "Module graph: all | gw | random | hierarchy | none")
       ->check(CLI::IsMember({"all", "gw", "random", "hierarchy", "none"}))->capture_default_str();
   app.add_option("--hubs", args->recipe.topology.hubs, "gw: number of hub modules")
@@ -66,6 +71,7 @@ std::function<int()> SetupBuild(CLI::App& app) {
     } catch (const std::invalid_argument& e) {
       throw CliError(kExitUsage, std::string("error: --modules/--kind: ") + e.what());
     }
+    if (args->negative_bound > 0) recipe.negative_bound = args->negative_bound;
     recipe.topology.name = args->edges_file.empty() ? args->topology : "edges";
     recipe.topology.edges_file = args->edges_file;
     std::string error;

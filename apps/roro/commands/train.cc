@@ -103,7 +103,12 @@ std::function<int()> Setup(CLI::App& app) {
   app.add_option("--checkpoint-every", o.checkpoint_every, "Checkpoint every N batches (and at each epoch end)");
   app.add_option("--eval-batch", o.eval_batch_size, "Batch size for evaluation")->check(CLI::PositiveNumber);
   app.add_flag("--test-every-epoch", o.evaluate_test_each_epoch, "Evaluate the test set after every epoch");
-  app.add_option("--euler-cap", o.euler_guard.cap, "Euler guard: keep the Euler factor bound below this (<= 1)");
+  app.add_option("--euler-cap", o.euler_guard.cap,
+                 "Euler guard: keep the Euler factor bound below this absolute cap (<= 1); default: relative, "
+                 "see --euler-keep-margin");
+  app.add_option("--euler-keep-margin", o.euler_guard.keep_margin,
+                 "Euler guard: keep this share of the initial model's distance to 1, cap = 1 - share (1 - c0)")
+      ->capture_default_str();
   app.add_option("--euler-check-every", o.euler_guard.check_every, "Euler guard: steps between checks");
   app.add_flag("--no-euler-guard", flags->no_guard, "Do not bound the Euler factor during training");
   app.add_option("--euler-guard-mode", o.euler_guard.mode,

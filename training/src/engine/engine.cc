@@ -233,7 +233,10 @@ BatchStats ScnEngine<Scalar>::LossAndGradient(const SequenceDataset& data, std::
   for (int i = 0; i < network.module_count(); ++i) {
     const Module& module = network.module(i);
     if (!module.svd()) continue;
-    put(engine_internal::SvdParameterGradient(*module.svd(), alpha * total.modules[i]));
+    Eigen::VectorXd svd_gradient = engine_internal::SvdParameterGradient(*module.svd(), alpha * total.modules[i]);
+    // Frozen Phi (its metric builds L): no gradient, like every other entry that cannot move.
+    if (network.SvdPhiFrozen(i)) svd_gradient.tail(module.size()).setZero();
+    put(svd_gradient);
   }
   return stats;
 }

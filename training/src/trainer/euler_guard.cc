@@ -62,7 +62,7 @@ bool EulerGuard::Project(Network& network, Eigen::VectorXd& parameters, GuardOut
   if (coupling_length_ == 0) return false;
   const Eigen::VectorXd coupling = parameters.head(coupling_length_);
   // Aim a little below the cap: projecting exactly onto it would make the next step hit it again.
-  const double target = options_.cap * (1.0 - EulerGuardOptions::kProjectionMargin);
+  const double target = options_.cap - EulerGuardOptions::kProjectionMargin * (options_.cap - initial_factor_);
   // Invariant: bound(low) < target (low = 0 is only assumed), bound(high) >= target. The factor
   // kept is always one that was computed, so a non-monotone bound cannot sneak past the cap.
   double low = 0, high = 1, low_factor = std::numeric_limits<double>::infinity();

@@ -32,6 +32,13 @@ class EulerGuard {
   /// parameters (last) are the dynamics; W_in, b, W_out, b_out never change the Euler factor.
   EulerGuard(const Network& network, const EulerGuardOptions& options);
 
+  /// The cap in force (EulerGuardOptions::EffectiveCap of the initial model).
+  void SetCap(double cap, double initial_factor) {
+    options_.cap = cap;
+    initial_factor_ = initial_factor;
+  }
+  double cap() const { return options_.cap; }
+
   /// True when some trainable parameter can change the Euler factor.
   bool HasDynamics() const { return coupling_length_ + svd_length_ > 0; }
   Eigen::VectorXd Dynamics(const Eigen::VectorXd& parameters) const;
@@ -58,6 +65,7 @@ class EulerGuard {
                      double last_good_factor, GuardOutcome& outcome) const;
 
   EulerGuardOptions options_;
+  double initial_factor_ = 0;
   long coupling_length_ = 0;
   long svd_offset_ = 0;
   long svd_length_ = 0;

@@ -62,13 +62,22 @@ bool TrainerOptimizerSettings::IsValid(std::string* error) const {
 }
 
 bool EulerGuardOptions::IsValid(std::string* error) const {
-  if (!(cap > 0 && cap <= 1)) return Reject(error, fmt::format("Euler cap must be in (0, 1], got {}", cap));
+  if (!(cap == 0 || (cap > 0 && cap <= 1)))
+    return Reject(error, fmt::format("Euler cap must be in (0, 1] (or 0: relative), got {}", cap));
+  if (!(keep_margin > 0 && keep_margin < 1))
+    return Reject(error, fmt::format("Euler guard keep_margin must be in (0, 1), got {}", keep_margin));
   if (check_every < 1) return Reject(error, fmt::format("Euler check interval must be >= 1, got {}", check_every));
   if (max_halvings < 0 || max_halvings > 60)
     return Reject(error, fmt::format("Euler guard halvings must be in [0, 60], got {}", max_halvings));
   if (mode != "project" && mode != "halve")
     return Reject(error, "Euler guard mode must be project or halve, got '" + mode + "'");
   return true;
+}
+
+double EulerGuardOptions::EffectiveCap(double initial_factor) const {
+  if (cap > 0) return cap;
+  if (!(initial_factor < 1)) return initial_factor;  // not contracting at the start: the guard stays off
+  return 1.0 - keep_margin * (1.0 - initial_factor);
 }
 
 bool TrainerOptions::IsValid(std::string* error) const {
@@ -98,7 +107,8 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
         {"beta2", p.beta2}, {"epsilon", p.epsilon}, {"weight_decay", p.weight_decay}, {"clip_norm", p.clip_norm},
         {"schedule", p.schedule}, {"decay", p.decay}, {"milestones", p.milestones}}},
       {"euler_guard",
-       {{"enabled", o.euler_guard.enabled}, {"cap", o.euler_guard.cap}, {"check_every", o.euler_guard.check_every},
+       {{"enabled", o.euler_guard.enabled}, {"cap", o.euler_guard.cap}, {"keep_margin", o.euler_guard.keep_margin},
+        {"check_every", o.euler_guard.check_every},
         {"max_halvings", o.euler_guard.max_halvings}, {"mode", o.euler_guard.mode}}},
       {"threads", o.threads},
       {"seed", o.seed},
@@ -137,6 +147,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   const std::string r = "euler_guard.";
   o.euler_guard.enabled = Get<bool>(g, "enabled", source, r);
   o.euler_guard.cap = Get<double>(g, "cap", source, r);
+  o.euler_guard.keep_margin = GetOr<double>(g, "keep_margin", EulerGuardOptions{}.keep_margin, source, r);
   o.euler_guard.check_every = Get<int>(g, "check_every", source, r);
   o.euler_guard.max_halvings = Get<int>(g, "max_halvings", source, r);
   o.euler_guard.mode = GetOr<std::string>(g, "mode", EulerGuardOptions{}.mode, source, r);

@@ -25,8 +25,8 @@ std::string TrainingSummary::BriefReport() const {
   if (test) text += Stats("test", *test);
   text += fmt::format("Euler factor bound: {:.6g} (initial {:.6g})", final_euler_factor, initial_euler_factor);
   if (euler_guard_active)
-    text += fmt::format("; guard projected {}, scaled {} and rejected {} step(s)", projected_steps, scaled_steps,
-                        rejected_steps);
+    text += fmt::format("; guard (cap {:.8g}) projected {}, scaled {} and rejected {} step(s)", euler_cap,
+                        projected_steps, scaled_steps, rejected_steps);
   return text + "\n";
 }
 

@@ -155,8 +155,9 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   impl->counters.euler_factor = impl->initial_euler_factor;
   // The guard can only keep c below the cap if the start is below it; a model whose factor
   // cannot be bounded (or is already >= cap) trains unguarded, and the run says so.
+  impl->guard->SetCap(impl->options.euler_guard.EffectiveCap(impl->initial_euler_factor), impl->initial_euler_factor);
   impl->counters.euler_guard_active = impl->options.euler_guard.enabled && impl->guard->HasDynamics() &&
-                                      impl->initial_euler_factor < impl->options.euler_guard.cap;
+                                      impl->initial_euler_factor < impl->guard->cap();
 
   if (impl->has_run_directory()) {
     const std::string& dir = impl->options.run_directory;
@@ -219,6 +220,7 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   impl->parameters = checkpoint.parameters;
   SetTrainableParameters(impl->network, impl->parameters);
   impl->BuildHelpers();
+  impl->guard->SetCap(impl->options.euler_guard.EffectiveCap(impl->initial_euler_factor), impl->initial_euler_factor);
   if (checkpoint.last_good_dynamics.size() != impl->guard->Dynamics(impl->parameters).size())
     throw std::invalid_argument(checkpoint_path + ": field 'last_good_dynamics' has the wrong length");
   impl->last_good_dynamics = checkpoint.last_good_dynamics;
@@ -266,11 +268,12 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
 
   TrainingSummary summary;
   summary.initial_euler_factor = initial_euler_factor;
+  summary.euler_cap = guard->cap();
   summary.euler_guard_active = counters.euler_guard_active;
   if (options.euler_guard.enabled && !counters.euler_guard_active && counters.global_step == 0) {
     say(guard->HasDynamics()
             ? fmt::format("Euler guard off: the initial model's Euler factor bound {:.6g} is not below the cap {}",
-                          initial_euler_factor, options.euler_guard.cap)
+                          initial_euler_factor, guard->cap())
             : std::string("Euler guard off: no trained parameter changes the dynamics"));
   }
 
@@ -356,7 +359,7 @@ TrainingSummary Trainer::Impl::Run(TrainingCallback* callback,
                            {"epoch", counters.epoch + 1}, {"step", counters.global_step + 1},
                            {"proposed_euler_factor", outcome.proposed}, {"euler_factor", outcome.factor},
                            {"scale", outcome.scale}, {"halvings", outcome.halvings}});
-          if (ShouldReport(n)) say(GuardMessage(outcome, counters.global_step + 1, options.euler_guard.cap, n));
+          if (ShouldReport(n)) say(GuardMessage(outcome, counters.global_step + 1, guard->cap(), n));
         }
       }
       parameters.swap(proposal);

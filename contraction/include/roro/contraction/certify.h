@@ -102,14 +102,27 @@ struct ModuleReport {
   double seconds = 0;
 };
 
-/// Evidence of a refutation: a Jacobian vertex that is not Hurwitz (continuous time) or whose
-/// Euler map expands (discrete time).
+/// Evidence of a refutation, of one of two kinds:
+/// - "vertex": a Jacobian vertex that is not Hurwitz (continuous time) or whose Euler map
+///   expands (discrete time);
+/// - "equilibria": two distinct equilibria of x' = -x + W phi(x) + L x + c for one constant
+///   drive c (phi = g relu). A contracting system, in any metric and in continuous time or as
+///   the Euler map, has exactly one, so this refutes both.
 struct RefutationWitness {
+  std::string kind = "vertex";     ///< "vertex" or "equilibria"
   std::string description;
+  // kind "vertex":
   Eigen::VectorXd vertex_slopes;   ///< diagonal of D, entries in {0, g}
   double eigenvalue_real = 0;      ///< real part of the offending eigenvalue of -I + W D + L
   double eigenvalue_imag = 0;
   double euler_modulus = 0;        ///< |1 + alpha * eigenvalue| (discrete witness), else 0
+  // kind "equilibria":
+  /// The two computed states; each lies within `error_bound` (infinity norm, proven in floating
+  /// point) of an exact equilibrium with the same ReLU sign pattern.
+  std::vector<Eigen::VectorXd> equilibria;
+  Eigen::VectorXd drive;           ///< the constant drive c both are equilibria for
+  double distance = 0;             ///< ||x1 - x2||_inf of the computed states
+  double error_bound = 0;          ///< the larger of the two proven error bounds
 };
 
 struct CertificationResult {

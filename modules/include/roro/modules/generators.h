@@ -3,6 +3,7 @@
 /// Seeded module generators. Same options (seed included) => bit-identical module on every run.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -49,10 +50,13 @@ struct SvdModuleOptions {
 Module GenerateSvdModule(const SvdModuleOptions& options);
 
 /// Symmetric module: W = Q diag(lambda) Q^T, Q random orthogonal, lambda uniform in
-/// [-spectral_bound, spectral_bound] / g (so g * lambda_max(W) < 1), symmetrized exactly.
+/// [-negative_bound, spectral_bound] / g (so g * lambda_max(W) < 1), symmetrized exactly.
+/// A negative_bound above 1 gives inhibition-dominated modules (||W|| > 1/g): no diagonal metric
+/// certifies them, the symmetric eigen-metric does.
 struct SymmetricModuleOptions {
   int size = 32;
-  double spectral_bound = 0.9;   ///< in (0, 1)
+  double spectral_bound = 0.9;   ///< largest eigenvalue of g W, in (0, 1)
+  std::optional<double> negative_bound;  ///< -(smallest eigenvalue of g W), > 0; default spectral_bound
   double slope_bound = 1.0;
   std::uint64_t seed = 0;
   bool IsValid(std::string* error) const;

@@ -96,8 +96,14 @@ class Network {
   /// Replaces module i (same size; e.g. a trained svd module or a repaired one).
   void ReplaceModule(int i, Module module);
 
-  /// Trained tensors: allowed coupling entries, W_in, b, W_out, b_out, svd module parameters.
+  /// Trained tensors: allowed coupling entries, W_in, b, W_out, b_out, svd module parameters
+  /// (all but Phi where SvdPhiFrozen).
   long trainable_parameter_count() const;
+  /// True when module i is an svd module whose Phi must stay fixed in training: the coupling is
+  /// metric-skew and touches module i, so L = B - M^-1 B^T M is built with its metric M_i (Phi^2
+  /// for a closed-form metric) and M is frozen (DESIGN §1). Its U, V and Sigma still train: the
+  /// module stays certified in Phi^2 for any of them.
+  bool SvdPhiFrozen(int i) const;
   /// Frozen: nonzero module weights (non-svd) and metric entries.
   long frozen_parameter_count() const;
 

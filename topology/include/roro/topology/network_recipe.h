@@ -3,6 +3,7 @@
 /// A whole random network from a few numbers: what `roro build` and sweeps use.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct NetworkRecipe {
   double density = 0.1;                   ///< sparse
   double scale = 0.5;                     ///< sparse: entry scale
   double spectral_bound = 0.9;            ///< svd, symmetric
+  std::optional<double> negative_bound;   ///< symmetric: see SymmetricModuleOptions
   TopologySpec topology;
   double alpha = 0.1;
   double slope_bound = 1.0;

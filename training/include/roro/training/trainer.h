@@ -54,7 +54,7 @@ struct TrainerOptimizerSettings {
 /// (EulerFactorBound); if the proposal gives c >= cap:
 ///  - mode "project" (default): scales the proposal's coupling radially, B <- s B, with the
 ///    largest s in (0, 1) (bisection, kProjectionBisections bound evaluations) that gives
-///    c < cap * (1 - kProjectionMargin); the rest of the step (W_in, b, W_out, b_out, svd
+///    c < cap - kProjectionMargin (cap - c0), c0 the initial factor; the rest of the step (W_in, b, W_out, b_out, svd
 ///    modules) is kept. The margin keeps the next step from hitting the cap at once. If no
 ///    s > 0 gets there (e.g. the svd part of the step is what raises c), it falls back to:
 ///  - mode "halve": halves the update of the dynamics parameters (coupling and svd modules)
@@ -64,13 +64,24 @@ struct TrainerOptimizerSettings {
 /// almost every update is reverted. Projection keeps B moving along the cap instead.
 struct EulerGuardOptions {
   static constexpr int kProjectionBisections = 12;
-  static constexpr double kProjectionMargin = 1e-3;  ///< relative to the cap
+  /// Share of the room between the initial factor and the cap kept free by a projection. (It
+  /// was 1e-3 of the cap itself: at alpha = 0.1 that is the whole room, c0 = 0.998 against a cap
+  /// of 0.999, so projection pulled the coupling back to c0 every step; at alpha = 0.005 the
+  /// target lay below c0 and projection always failed over to halving.)
+  static constexpr double kProjectionMargin = 0.1;
   bool enabled = true;
-  double cap = 0.999;      ///< in (0, 1]
+  /// Absolute cap in (0, 1], or 0 (the default): relative to the initial model's factor c0,
+  /// cap = 1 - keep_margin (1 - c0). An absolute cap suits one alpha only: 0.999 leaves B room
+  /// at alpha = 0.1 (c0 = 0.998) but lies below c0 = 0.9992 at alpha = 0.005, which switched the
+  /// guard off. The relative cap keeps a fixed share of the initial distance to 1 at any alpha.
+  double cap = 0;
+  double keep_margin = 0.5;  ///< relative cap: share of 1 - c0 kept, in (0, 1)
   int check_every = 1;     ///< optimizer steps between checks
   int max_halvings = 10;
   std::string mode = "project";  ///< "project" | "halve"
   bool IsValid(std::string* error) const;
+  /// The cap in force for a model whose initial Euler factor bound is `initial_factor`.
+  double EffectiveCap(double initial_factor) const;
 };
 
 struct TrainerOptions {
@@ -131,6 +142,7 @@ struct TrainingSummary {
   std::optional<EvaluationStats> validation;   ///< at the end
   std::optional<EvaluationStats> test;         ///< at the end
   double initial_euler_factor = 0, final_euler_factor = 0;
+  double euler_cap = 0;  ///< the guard's cap in force (absolute, or relative to the initial factor)
   bool euler_guard_active = false;
   long rejected_steps = 0, scaled_steps = 0, projected_steps = 0;
   double seconds = 0;             ///< this session

@@ -1,0 +1,573 @@
+// Refutation by two distinct equilibria: the simulation only proposes candidates (sign patterns
+// where trajectories settle); a floating-point proof with a stated error bound decides.
+#include "trajectory_witness.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include "rigorous_arithmetic.h"
+#include "roro/modules/random.h"
+
+namespace roro {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using rigorous::Down;
+using rigorous::Up;
+
+// Absolute allowance for underflow in the products and sums of one row (Higham's gamma bounds
+// assume no underflow; each operation can then lose at most 2^-1075 absolutely, and a row of the
+// proofs below has far fewer than 10^20 operations).
+constexpr double kUnderflowAllowance = 1e-300;
+
+std::string Short(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3g", value);
+  return buffer;
+}
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// The floating-point region matrix fl(-I + W g diag(pattern) + L).
+Eigen::MatrixXd RegionMatrix(const Eigen::Ref<const Eigen::MatrixXd>& w, const Eigen::Ref<const Eigen::MatrixXd>& l,
+                             double g, const Eigen::Ref<const Eigen::VectorXi>& pattern) {
+  const Eigen::Index n = w.rows();
+  Eigen::MatrixXd a = l;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    if (pattern(j) != 0) a.col(j) += g * w.col(j);
+    a(j, j) -= 1.0;
+  }
+  return a;
+}
+
+// True when every x_i has the sign pattern_i prescribes, strictly and by more than `margin`.
+bool SignsMatch(const Eigen::VectorXd& x, const Eigen::Ref<const Eigen::VectorXi>& pattern, double margin) {
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (pattern(i) != 0 ? !(x(i) > margin) : !(x(i) < -margin)) return false;
+  }
+  return true;
+}
+
+// Float solve of one region (two steps of iterative refinement). The solution is a candidate
+// equilibrium (not yet proven) when its sign pattern is the region's own.
+Eigen::VectorXd SolveRegion(const Eigen::MatrixXd& w, const Eigen::MatrixXd& l, double g, const Eigen::VectorXi& pattern,
+                            const Eigen::VectorXd& drive) {
+  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern);
+  const Eigen::PartialPivLU<Eigen::MatrixXd> lu(a);
+  Eigen::VectorXd x = lu.solve(-drive);
+  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x + drive);
+  return x;
+}
+
+// The Euler map's right-hand side, block by block (what the network stores), for a batch of
+// states (columns): f = -x + W g relu(x) + L x + c.
+struct Dynamics {
+  std::vector<int> offsets;
+  std::vector<Eigen::MatrixXd> scaled_weights;  // g W_i
+  std::vector<CouplingBlock> coupling;          // blocks of L
+  double multiply_adds_per_step = 0;            // one trajectory, one step
+};
+
+Dynamics MakeDynamics(const Network& network) {
+  Dynamics d;
+  d.offsets = network.offsets();
+  for (const Module& m : network.modules()) {
+    d.scaled_weights.push_back(network.slope_bound() * m.weights());
+    d.multiply_adds_per_step += static_cast<double>(m.size()) * m.size();
+  }
+  for (CouplingBlock& block : network.CouplingL()) {
+    if (block.values.isZero(0.0)) continue;
+    d.multiply_adds_per_step += static_cast<double>(block.values.size());
+    d.coupling.push_back(std::move(block));
+  }
+  d.multiply_adds_per_step += network.state_size();
+  return d;
+}
+
+void EvaluateDrift(const Dynamics& d, const Eigen::MatrixXd& x, const Eigen::MatrixXd& drive, Eigen::MatrixXd& f) {
+  f = drive - x;
+  const Eigen::MatrixXd r = x.cwiseMax(0.0);
+  for (std::size_t i = 0; i < d.scaled_weights.size(); ++i) {
+    const Eigen::Index size = d.scaled_weights[i].rows();
+    f.middleRows(d.offsets[i], size).noalias() += d.scaled_weights[i] * r.middleRows(d.offsets[i], size);
+  }
+  for (const CouplingBlock& block : d.coupling)
+    f.middleRows(d.offsets[block.row], block.values.rows()).noalias() +=
+        block.values * x.middleRows(d.offsets[block.col], block.values.cols());
+}
+
+enum class Fate { kRunning, kAtEquilibrium, kSettledNoRegion, kDiverged };
+
+// One solved region of one drive: the candidate it gave, or the region its solution lies in.
+struct RegionSolve {
+  int candidate = -1;     // index into the candidates, -1 if the solution is not in the region
+  Eigen::VectorXi next;   // sign pattern of the solution (empty if it is not finite)
+};
+
+struct Candidate {
+  int drive = 0;
+  Eigen::VectorXi pattern;
+  Eigen::VectorXd state;  // float solve (a candidate until proven)
+  int hits = 0;           // trajectories that settled on it
+};
+
+std::string PatternKey(int drive, const Eigen::VectorXi& pattern) {
+  std::string key = std::to_string(drive) + ":";
+  key.reserve(key.size() + pattern.size());
+  for (Eigen::Index i = 0; i < pattern.size(); ++i) key.push_back(pattern(i) != 0 ? '1' : '0');
+  return key;
+}
+
+}  // namespace
+
+bool EquilibriumSearchOptions::IsValid(std::string* error) const {
+  auto fail = [error](const std::string& message) {
+    if (error != nullptr) *error = message;
+    return false;
+  };
+  if (initial_scales.empty()) return fail("initial_scales is empty");
+  for (double s : initial_scales)
+    if (!(s > 0) || !std::isfinite(s)) return fail("initial_scales: " + Short(s) + " is not a positive number");
+  if (states_per_scale < 1) return fail("states_per_scale " + std::to_string(states_per_scale) + " < 1");
+  if (random_drives < 0) return fail("random_drives " + std::to_string(random_drives) + " < 0");
+  if (!use_bias_drive && !use_zero_drive && random_drives == 0) return fail("no drive selected");
+  if (!(drive_scale > 0) || !std::isfinite(drive_scale)) return fail("drive_scale " + Short(drive_scale) + " is not positive");
+  if (max_steps < 1) return fail("max_steps " + std::to_string(max_steps) + " < 1");
+  if (!(max_multiply_adds > 0)) return fail("max_multiply_adds " + Short(max_multiply_adds) + " is not positive");
+  if (!(max_solve_multiply_adds > 0))
+    return fail("max_solve_multiply_adds " + Short(max_solve_multiply_adds) + " is not positive");
+  if (!(time_budget_seconds > 0)) return fail("time_budget_seconds " + Short(time_budget_seconds) + " is not positive");
+  if (!(settle_tolerance > 0 && settle_tolerance < 1)) return fail("settle_tolerance " + Short(settle_tolerance) + " not in (0, 1)");
+  if (solve_interval < 1) return fail("solve_interval " + std::to_string(solve_interval) + " < 1");
+  if (!(solve_drift > 0)) return fail("solve_drift " + Short(solve_drift) + " is not positive");
+  if (neighbour_flips < 0) return fail("neighbour_flips " + std::to_string(neighbour_flips) + " < 0");
+  if (newton_steps < 1) return fail("newton_steps " + std::to_string(newton_steps) + " < 1");
+  if (!(close_tolerance > 0 && close_tolerance < 1)) return fail("close_tolerance " + Short(close_tolerance) + " not in (0, 1)");
+  if (!(divergence_norm > 0) || !std::isfinite(divergence_norm)) return fail("divergence_norm " + Short(divergence_norm) + " is not positive");
+  if (max_region_solves < 2) return fail("max_region_solves " + std::to_string(max_region_solves) + " < 2");
+  if (max_proofs < 2) return fail("max_proofs " + std::to_string(max_proofs) + " < 2 (a witness needs two)");
+  if (max_state_size < 1) return fail("max_state_size " + std::to_string(max_state_size) + " < 1");
+  if (!(separation_factor >= 1) || !std::isfinite(separation_factor)) return fail("separation_factor " + Short(separation_factor) + " < 1");
+  return true;
+}
+
+RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::MatrixXd>& w,
+                                              const Eigen::Ref<const Eigen::MatrixXd>& l, double g,
+                                              const Eigen::Ref<const Eigen::VectorXi>& pattern,
+                                              const Eigen::Ref<const Eigen::VectorXd>& drive) {
+  const Eigen::Index n = w.rows();
+  if (w.cols() != n || l.rows() != n || l.cols() != n || pattern.size() != n || drive.size() != n)
+    throw std::invalid_argument("ProveRegionEquilibrium: W, L, pattern and drive must be N x N, N x N, N and N (N = " +
+                                std::to_string(n) + ")");
+  if (!(g > 0) || !std::isfinite(g)) throw std::invalid_argument("ProveRegionEquilibrium: g " + Short(g) + " is not positive");
+  RegionEquilibriumProof proof;
+  if (!w.allFinite() || !l.allFinite() || !drive.allFinite()) {
+    proof.note = "non-finite data";
+    return proof;
+  }
+  // A is the exact real matrix -I + W g diag(pattern) + L of the double data; a = fl(A). The
+  // entrywise bound E = |W g diag(pattern)| + |L| + I, rounded upward, satisfies
+  // |a - A| <= gamma_3 E (one product and two sums per entry) and |a| <= (1 + gamma_3) E.
+  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern);
+  Eigen::MatrixXd e(n, n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double bound = pattern(j) != 0 ? Up(std::abs(w(i, j)) * g) : 0.0;
+      bound = Up(bound + std::abs(l(i, j)));
+      if (i == j) bound = Up(bound + 1.0);
+      e(i, j) = bound;
+    }
+  const Eigen::PartialPivLU<Eigen::MatrixXd> lu(a);
+  Eigen::VectorXd x = lu.solve(-drive);
+  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x + drive);
+  proof.state = x;
+  if (!x.allFinite()) {
+    proof.note = "the region matrix is singular in floating point";
+    return proof;
+  }
+
+  // 1. ||I - R A||_inf <= beta < 1 for R = fl(a^-1). With C = fl(R a):
+  //    |I - R A| <= |I - C| + |C - R a| + |R| |a - A|
+  //              <= |I - C| + (gamma_n (1 + gamma_3) + gamma_3) |R| E <= |I - C| + gamma_{n+3} |R| E
+  //    (Higham, Thm 3.5 for the product in any summation order, FMA or not; Lemma 3.3 for the
+  //    gammas). The row sums of |R| E are |R| (E 1), so that term costs O(N^2).
+  //    Then R A = I - F with ||F|| <= beta < 1 is invertible, so A is, and
+  //    ||A^-1 v|| = ||(R A)^-1 R v|| <= ||R v|| / (1 - beta)   (Neumann series).
+  const Eigen::MatrixXd r = lu.inverse();
+  const Eigen::MatrixXd c = r * a;
+  const int ni = static_cast<int>(n);
+  const double gamma_product = rigorous::Gamma(ni + 3);
+  const double gamma_residual = rigorous::Gamma(ni + 4);
+  if (!std::isfinite(gamma_product) || !std::isfinite(gamma_residual)) {
+    proof.note = "state size too large for the rounding-error bound";
+    return proof;
+  }
+  Eigen::VectorXd e_row_sums = Eigen::VectorXd::Zero(n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) e_row_sums(i) = Up(e_row_sums(i) + e(i, j));
+  Eigen::VectorXd defect = Eigen::VectorXd::Zero(n);  // row sums of |I - C|
+  Eigen::VectorXd r_e = Eigen::VectorXd::Zero(n);     // (|R| E 1)_i
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      // fl(d) is the nearest double to the exact difference, so Up(|fl(d)|) bounds it.
+      const double d = (i == j ? 1.0 : 0.0) - c(i, j);
+      defect(i) = Up(defect(i) + Up(std::abs(d)));
+      r_e(i) = Up(r_e(i) + Up(std::abs(r(i, j)) * e_row_sums(j)));
+    }
+  double beta = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    beta = std::max(beta, Up(Up(defect(i) + Up(gamma_product * r_e(i))) + kUnderflowAllowance));
+  if (!(beta < 1)) {
+    proof.note = "region matrix too ill-conditioned to prove (||I - R A|| bound " + Short(beta) + ")";
+    return proof;
+  }
+
+  // 2. The exact residual rho = A x + c of the computed x, bounded componentwise: with
+  //    s = fl(a x + c), |rho - s| <= |A - a||x| + gamma_{n+1} (|a||x| + |c|)
+  //    <= gamma_{n+4} (E |x| + |c|).
+  const Eigen::VectorXd s = a * x + drive;
+  Eigen::VectorXd e_x = Eigen::VectorXd::Zero(n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double xj = std::abs(x(j));
+    for (Eigen::Index i = 0; i < n; ++i) e_x(i) = Up(e_x(i) + Up(e(i, j) * xj));
+  }
+  Eigen::VectorXd rho(n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    rho(i) = Up(Up(std::abs(s(i)) + Up(gamma_residual * Up(e_x(i) + std::abs(drive(i))))) + kUnderflowAllowance);
+
+  // 3. x - x* = A^-1 rho, so ||x - x*||_inf <= max_i (|R| rho)_i / (1 - beta).
+  Eigen::VectorXd r_rho = Eigen::VectorXd::Zero(n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) r_rho(i) = Up(r_rho(i) + Up(std::abs(r(i, j)) * rho(j)));
+  const double bound = Up(r_rho.maxCoeff() / Down(1.0 - beta));
+  proof.error_bound = bound;
+  if (!std::isfinite(bound)) {
+    proof.note = "error bound is not finite";
+    return proof;
+  }
+
+  // 4. x* solves the linear system of region `pattern`; it is an equilibrium of the ReLU system
+  //    when relu(x*_i) = pattern_i x*_i for every i, which holds when x*_i > 0 where pattern_i = 1
+  //    and x*_i < 0 where pattern_i = 0. |x*_i - x_i| <= bound, so |x_i| > bound with the right
+  //    sign suffices (the comparison of doubles is exact). A component within the bound of 0
+  //    leaves the candidate unproven, never a witness.
+  if (!SignsMatch(x, pattern, bound)) {
+    proof.note = "a component is within the error bound " + Short(bound) + " of zero or has the wrong sign";
+    return proof;
+  }
+  proof.proven = true;
+  return proof;
+}
+
+EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alpha, std::uint64_t seed,
+                                             const EquilibriumSearchOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw std::invalid_argument("EquilibriumSearchOptions: " + error);
+  const Clock::time_point start = Clock::now();
+  EquilibriumSearch search;
+  const int n = network.state_size();
+  const double g = network.slope_bound();
+  // The equilibria are the same for the flow and for the Euler map at any alpha in (0, 1]; the
+  // step only decides how trajectories approach them.
+  const double step = alpha > 0 && alpha <= 1 ? alpha : 0.1;
+  if (network.activation() != "relu") {
+    search.note = "equilibrium search skipped (activation " + network.activation() + ", not relu)";
+    return search;
+  }
+  if (n > options.max_state_size) {
+    search.note = "equilibrium search skipped (state size " + std::to_string(n) + " > " +
+                  std::to_string(options.max_state_size) + ")";
+    return search;
+  }
+
+  // Constant drives.
+  Rng rng(seed);
+  std::vector<std::pair<std::string, Eigen::VectorXd>> drives;
+  if (options.use_bias_drive && !network.input_bias().isZero(0.0)) drives.emplace_back("the bias b", network.input_bias());
+  if (options.use_zero_drive) drives.emplace_back("c = 0", Eigen::VectorXd::Zero(n));
+  for (int k = 0; k < options.random_drives; ++k) {
+    Eigen::VectorXd c(n);
+    for (int i = 0; i < n; ++i) c(i) = options.drive_scale * rng.Normal();
+    drives.emplace_back("random drive #" + std::to_string(k) + " (seed " + std::to_string(seed) + ")", c);
+  }
+  search.drives = static_cast<int>(drives.size());
+
+  // Trajectories: columns of one batch, so a step is a few matrix products.
+  const int per_drive = static_cast<int>(options.initial_scales.size()) * options.states_per_scale;
+  const int total = search.drives * per_drive;
+  search.trajectories = total;
+  Eigen::MatrixXd x(n, total), c(n, total);
+  std::vector<int> drive_of(total);
+  std::vector<double> drive_norm(drives.size());
+  for (std::size_t d = 0; d < drives.size(); ++d) drive_norm[d] = drives[d].second.cwiseAbs().maxCoeff();
+  {
+    int column = 0;
+    for (int d = 0; d < search.drives; ++d)
+      for (double scale : options.initial_scales)
+        for (int k = 0; k < options.states_per_scale; ++k, ++column) {
+          // Antithetic pairs: every second state is the negation of the one before, so each unit
+          // starts on both sides of its ReLU threshold (switch-like bistability needs that).
+          if (k % 2 == 1) {
+            x.col(column) = -x.col(column - 1);
+          } else {
+            for (int i = 0; i < n; ++i) x(i, column) = scale * rng.Normal();
+          }
+          c.col(column) = drives[d].second;
+          drive_of[column] = d;
+        }
+  }
+
+  const Dynamics dynamics = MakeDynamics(network);
+  const Eigen::MatrixXd w = network.DenseWeights();
+  const Eigen::MatrixXd l = network.DenseCoupling();
+  std::vector<Candidate> candidates;
+  std::map<std::string, RegionSolve> solved;
+  int region_solves = 0;
+  double work = 0;        // simulation multiply-adds
+  double solves_work = 0;  // region-solve multiply-adds
+  const double solve_work = static_cast<double>(n) * n * n / 3 + 6.0 * n * n;
+  const bool cheap_solves = solve_work <= dynamics.multiply_adds_per_step * options.solve_interval;
+  const long near_units = std::max(1, n / 16);  // sign patterns this close count as the same basin
+  // Solves stop at two thirds of their budget while the trajectories run; the rest is for the
+  // neighbouring regions afterwards.
+  double solve_limit = options.max_solve_multiply_adds * 2 / 3;
+  // c = 0 is never solved (see EquilibriumSearchOptions::use_zero_drive).
+  std::vector<bool> zero_drive(drives.size());
+  for (std::size_t d = 0; d < drives.size(); ++d) zero_drive[d] = drives[d].second.isZero(0.0);
+  // The candidate reached from `pattern` by at most newton_steps region solves; -1 if none,
+  // -2 if the solve cap or the work cap stopped it, or a new solve was needed but not allowed.
+  auto find_candidate = [&](int drive, Eigen::VectorXi pattern, bool allow_solves) {
+    for (int hop = 0; hop < options.newton_steps; ++hop) {
+      const std::string key = PatternKey(drive, pattern);
+      auto found = solved.find(key);
+      if (found == solved.end()) {
+        if (!allow_solves || region_solves >= options.max_region_solves || solves_work + solve_work > solve_limit ||
+            zero_drive[drive])
+          return -2;
+        ++region_solves;
+        solves_work += solve_work;
+        RegionSolve entry;
+        Eigen::VectorXd state = SolveRegion(w, l, g, pattern, drives[drive].second);
+        if (state.allFinite()) {
+          entry.next = (state.array() > 0.0).cast<int>().matrix();
+          if (SignsMatch(state, pattern, 0.0)) {
+            entry.candidate = static_cast<int>(candidates.size());
+            candidates.push_back({drive, pattern, std::move(state), 0});
+          }
+        }
+        found = solved.emplace(key, std::move(entry)).first;
+      }
+      if (found->second.candidate >= 0) return found->second.candidate;
+      // A degenerate solution (a component exactly 0) maps back to its own region: stop.
+      if (found->second.next.size() == 0 || found->second.next == pattern) return -1;
+      pattern = found->second.next;
+    }
+    return -1;
+  };
+
+  std::vector<Fate> fate(total, Fate::kRunning);
+  std::vector<int> active(total);  // trajectory of each column
+  for (int k = 0; k < total; ++k) active[k] = k;
+  Eigen::MatrixXd f;
+  std::string stop = "every trajectory finished";
+  while (!active.empty()) {
+    const double cols = static_cast<double>(active.size());
+    if (search.steps >= options.max_steps) {
+      stop = "step cap " + std::to_string(options.max_steps);
+      break;
+    }
+    if (work + dynamics.multiply_adds_per_step * cols > options.max_multiply_adds) {
+      stop = "work cap " + Short(options.max_multiply_adds) + " multiply-adds";
+      break;
+    }
+    if (search.steps % 16 == 0 && SecondsSince(start) > options.time_budget_seconds) {
+      stop = "time budget " + Short(options.time_budget_seconds) + " s";
+      break;
+    }
+    EvaluateDrift(dynamics, x, c, f);
+    work += dynamics.multiply_adds_per_step * cols;
+    ++search.steps;
+    const bool solve_now = search.steps % options.solve_interval == 0;
+    std::vector<bool> done(active.size(), false);
+    bool any_done = false;
+    std::vector<std::pair<double, std::size_t>> pending;  // (relative drift, column) to solve
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      const int id = active[k];
+      const int drive = drive_of[id];
+      const double f_norm = f.col(k).cwiseAbs().maxCoeff();
+      const double x_norm = x.col(k).cwiseAbs().maxCoeff();
+      if (!std::isfinite(f_norm) || !std::isfinite(x_norm) ||
+          x_norm > options.divergence_norm * std::max(1.0, drive_norm[drive])) {
+        fate[id] = Fate::kDiverged;
+        done[k] = any_done = true;
+        continue;
+      }
+      const double drift = f_norm / std::max(1.0, x_norm);
+      if (drift <= options.settle_tolerance || (solve_now && (cheap_solves || drift <= options.solve_drift)))
+        pending.emplace_back(drift, k);
+    }
+    // Region solves, the slowest-moving trajectories first. Transients rarely sit in their final
+    // region, so where a solve is expensive (large N) a check starts new solves for one
+    // trajectory per drive at most, and only for one whose sign pattern is not already close to
+    // a known candidate of its drive (those trajectories are on their way there; they only look
+    // up solved regions). Settled trajectories always may solve. Where a solve is cheap (less
+    // than the steps since the last check) every trajectory may, and Newton from a transient
+    // also finds equilibria that no trajectory settles on (saddles).
+    std::sort(pending.begin(), pending.end());
+    std::vector<bool> drive_solved(drives.size(), false);
+    for (const auto& [drift, k] : pending) {
+      const int id = active[k];
+      const int drive = drive_of[id];
+      const bool settled = drift <= options.settle_tolerance;
+      const Eigen::VectorXi pattern = (x.col(k).array() > 0.0).cast<int>().matrix();
+      bool may_solve = cheap_solves || settled;
+      if (!may_solve && !drive_solved[drive]) {
+        bool near_known = false;
+        for (const Candidate& candidate : candidates)
+          near_known = near_known || (candidate.drive == drive && (candidate.pattern.array() != pattern.array()).count() <= near_units);
+        may_solve = !near_known;
+        drive_solved[drive] = may_solve;
+      }
+      const int index = find_candidate(drive, pattern, may_solve);
+      if (index >= 0) {
+        const Candidate& candidate = candidates[index];
+        const double distance = (x.col(k) - candidate.state).cwiseAbs().maxCoeff();
+        if (settled || distance <= options.close_tolerance * std::max(1.0, candidate.state.cwiseAbs().maxCoeff())) {
+          ++candidates[index].hits;
+          fate[id] = Fate::kAtEquilibrium;
+          done[k] = any_done = true;
+        }
+      } else if (settled) {
+        // Settled on a region boundary (a component at 0), or the solve cap was reached.
+        fate[id] = Fate::kSettledNoRegion;
+        done[k] = any_done = true;
+      }
+    }
+    x.noalias() += step * f;
+    if (any_done) {
+      std::vector<int> keep;
+      for (std::size_t k = 0; k < active.size(); ++k)
+        if (!done[k]) keep.push_back(static_cast<int>(k));
+      Eigen::MatrixXd x_kept(n, keep.size()), c_kept(n, keep.size());
+      std::vector<int> active_kept;
+      for (std::size_t k = 0; k < keep.size(); ++k) {
+        x_kept.col(k) = x.col(keep[k]);
+        c_kept.col(k) = c.col(keep[k]);
+        active_kept.push_back(active[keep[k]]);
+      }
+      x = std::move(x_kept);
+      c = std::move(c_kept);
+      active = std::move(active_kept);
+    }
+  }
+  // Neighbouring regions of a lone candidate: the other equilibria of a bistable system are
+  // often next to the attractor that every trajectory found (the saddle on the basin boundary
+  // shares all but one sign with it). Flip the units closest to their threshold one at a time
+  // and follow Newton from there (what is left of the solve budget).
+  solve_limit = options.max_solve_multiply_adds;
+  int neighbour_solves = 0;
+  for (int d = 0; d < search.drives; ++d) {
+    int lone = -1, count = 0;
+    for (int k = 0; k < static_cast<int>(candidates.size()); ++k)
+      if (candidates[k].drive == d) {
+        lone = k;
+        ++count;
+      }
+    if (count != 1) continue;
+    const Eigen::VectorXi base = candidates[lone].pattern;
+    const Eigen::VectorXd magnitude = candidates[lone].state.cwiseAbs();
+    std::vector<int> units(n);
+    for (int i = 0; i < n; ++i) units[i] = i;
+    std::stable_sort(units.begin(), units.end(), [&](int a, int b) { return magnitude(a) < magnitude(b); });
+    const std::size_t before = candidates.size();
+    for (int t = 0; t < std::min(n, options.neighbour_flips) && candidates.size() == before; ++t) {
+      if (SecondsSince(start) > options.time_budget_seconds) break;
+      Eigen::VectorXi pattern = base;
+      pattern(units[t]) = 1 - pattern(units[t]);
+      const int solves_before = region_solves;
+      if (find_candidate(d, pattern, true) == -2) break;
+      neighbour_solves += region_solves - solves_before;
+    }
+  }
+
+  int at_equilibrium = 0;
+  for (Fate value : fate) {
+    if (value == Fate::kAtEquilibrium || value == Fate::kSettledNoRegion) ++search.settled;
+    if (value == Fate::kAtEquilibrium) ++at_equilibrium;
+    if (value == Fate::kDiverged) ++search.diverged;
+    if (value == Fate::kRunning) ++search.unsettled;
+  }
+  search.candidates = static_cast<int>(candidates.size());
+
+  // Proofs: only for drives with two or more candidate regions, the most visited first.
+  int proofs = 0;
+  std::string proof_notes;
+  for (int d = 0; d < search.drives && proofs < options.max_proofs; ++d) {
+    std::vector<int> order;
+    for (int k = 0; k < search.candidates; ++k)
+      if (candidates[k].drive == d) order.push_back(k);
+    if (order.size() < 2) continue;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return candidates[a].hits > candidates[b].hits; });
+    std::vector<std::pair<int, RegionEquilibriumProof>> proven;
+    for (int k : order) {
+      if (proofs >= options.max_proofs) break;
+      if (SecondsSince(start) > 2 * options.time_budget_seconds) {
+        proof_notes += "; proofs stopped at twice the time budget";
+        break;
+      }
+      ++proofs;
+      RegionEquilibriumProof proof = ProveRegionEquilibrium(w, l, g, candidates[k].pattern, drives[d].second);
+      if (!proof.proven) {
+        if (proof_notes.empty()) proof_notes = "; first unproven candidate: " + proof.note;
+        continue;
+      }
+      ++search.proven;
+      // Any two proven equilibria of one drive with distinct sign patterns are distinct points;
+      // the separation test asks for a distance far above both error bounds.
+      for (const auto& [other, other_proof] : proven) {
+        const Eigen::VectorXd& x1 = other_proof.state;
+        const Eigen::VectorXd& x2 = proof.state;
+        double distance = 0;  // lower bound of ||x1 - x2||_inf
+        for (int i = 0; i < n; ++i) distance = std::max(distance, Down(std::abs(x1(i) - x2(i))));
+        const double errors = Up(other_proof.error_bound + proof.error_bound);
+        if (!(distance > Up(options.separation_factor * errors))) continue;
+        int differing = 0;
+        for (int i = 0; i < n; ++i) differing += candidates[other].pattern(i) != candidates[k].pattern(i);
+        RefutationWitness witness;
+        witness.kind = "equilibria";
+        witness.equilibria = {x1, x2};
+        witness.drive = drives[d].second;
+        witness.distance = distance;
+        witness.error_bound = std::max(other_proof.error_bound, proof.error_bound);
+        witness.description = "two distinct equilibria for one constant drive (" + drives[d].first +
+                              "): ||x1 - x2||_inf = " + Short(distance) + ", each proven within " +
+                              Short(witness.error_bound) + " of an exact equilibrium (ReLU sign patterns differ in " +
+                              std::to_string(differing) + " unit(s)); a contracting system has exactly one";
+        search.witness = std::move(witness);
+        search.seconds = SecondsSince(start);
+        search.note = search.witness->description;
+        return search;
+      }
+      proven.emplace_back(k, std::move(proof));
+    }
+  }
+  search.seconds = SecondsSince(start);
+  search.note = "no separating pair of equilibria proven: " + std::to_string(search.trajectories) + " trajectories under " +
+                std::to_string(search.drives) + " constant drive(s), " + std::to_string(search.settled) + " settled (" +
+                std::to_string(at_equilibrium) + " at a region equilibrium), " + std::to_string(search.diverged) +
+                " diverged, " + std::to_string(search.unsettled) + " still moving after " + std::to_string(search.steps) +
+                " steps (" + stop + "); " + std::to_string(search.candidates) + " distinct region equilibria (" +
+                std::to_string(region_solves) + " region solves, " + std::to_string(neighbour_solves) +
+                " from neighbouring regions), " +
+                std::to_string(search.proven) + " proven" + proof_notes +
+                "; trajectories that diverge or cycle are not witnesses";
+  return search;
+}
+
+}  // namespace roro
