@@ -206,6 +206,54 @@ ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_si
   return none;
 }
 
+// The diagonal metric a fixed L is skew in, if any: p_i[a] (L_ij)_ab = -(L_ji)_ba p_j[b] for every
+// nonzero entry, propagated from index to index (breadth first, 1 at each root). Empty when an
+// entry has no mirror of the opposite sign or an index of a coupled module is never reached.
+// Only a proposal: module rates are proven in it and the residual M L + L^T M is re-bounded.
+std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network) {
+  const int n = network.state_size();
+  const Eigen::MatrixXd l = network.DenseCoupling();
+  const std::vector<int>& offsets = network.offsets();
+  const int p = network.module_count();
+  std::vector<int> module_of(n);
+  for (int i = 0; i < p; ++i)
+    for (int k = 0; k < network.module(i).size(); ++k) module_of[offsets[i] + k] = i;
+  Eigen::VectorXd weight = Eigen::VectorXd::Zero(n);
+  std::vector<char> coupled(p, 0);
+  for (int root = 0; root < n; ++root) {
+    if (weight(root) != 0) continue;
+    bool has_edge = false;
+    for (int b = 0; b < n && !has_edge; ++b) has_edge = l(root, b) != 0 || l(b, root) != 0;
+    if (!has_edge) continue;
+    weight(root) = 1;
+    std::vector<int> queue = {root};
+    for (std::size_t head = 0; head < queue.size(); ++head) {
+      const int a = queue[head];
+      for (int b = 0; b < n; ++b) {
+        if (l(a, b) == 0 && l(b, a) == 0) continue;
+        if (module_of[a] == module_of[b]) return {};  // L has no diagonal blocks; be safe
+        if (l(a, b) == 0 || l(b, a) == 0) return {};  // one-sided entry: no diagonal metric
+        const double ratio = -l(a, b) / l(b, a);       // p[b] / p[a]
+        if (!(ratio > 0) || !std::isfinite(ratio)) return {};
+        coupled[module_of[a]] = coupled[module_of[b]] = 1;
+        if (weight(b) == 0) {
+          weight(b) = weight(a) * ratio;
+          queue.push_back(b);
+        }
+      }
+    }
+  }
+  // One scale for all: per-module normalization would break the skew between modules.
+  const double largest = weight.maxCoeff();
+  std::vector<Eigen::VectorXd> metrics(p);
+  for (int i = 0; i < p; ++i) {
+    if (!coupled[i]) continue;
+    metrics[i] = weight.segment(offsets[i], network.module(i).size()) / largest;
+    if (!(metrics[i].minCoeff() > 0) || !metrics[i].allFinite()) return {};
+  }
+  return metrics;
+}
+
 double Condition(const ModuleCertificate& m) {
   if (m.is_diagonal()) return m.metric_diagonal.maxCoeff() / m.metric_diagonal.minCoeff();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(m.metric, Eigen::EigenvaluesOnly);
@@ -372,7 +420,46 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   }
   const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
   const bool want_euler = !options.rate_only || options.compute_max_alpha;
-  const NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler);
+  NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler);
+  if (!combination.proven && network.coupling_form() == CouplingForm::kFixed) {
+    // A fixed L trained with other diagonal module metrics (another normalization, Perron
+    // vectors, ...): read the metric off L itself and prove the modules in it.
+    const std::vector<Eigen::VectorXd> derived = DiagonalMetricsFromCoupling(network);
+    std::vector<ModuleProof> derived_proofs(p);
+    bool all_proven = !derived.empty();
+    for (int i = 0; i < p && all_proven; ++i) {
+      if (derived[i].size() == 0) continue;
+      ModuleCertificate base = MakeModuleCertificate(network, i);
+      base.metric_source = "derived from L";
+      derived_proofs[i] = ProveInDiagonalMetric(network.module(i).weights(), g, derived[i], base);
+      all_proven = derived_proofs[i].proven;
+    }
+    if (all_proven) {
+      std::vector<ModuleCertificate> modules = certificate.modules;
+      for (int i = 0; i < p; ++i)
+        if (derived[i].size() > 0) modules[i] = derived_proofs[i].certificate;
+      std::vector<Eigen::MatrixXd> derived_metrics;
+      std::vector<double> derived_rates;
+      for (const ModuleCertificate& m : modules) {
+        derived_metrics.push_back(m.DenseMetric());
+        derived_rates.push_back(m.rate);
+      }
+      NetworkCombination second = CombineModules(network, MakeModuleMetrics(derived_metrics, derived_rates),
+                                                 std::vector<bool>(p, true), want_euler);
+      if (second.proven) {
+        combination = std::move(second);
+        certificate.modules = std::move(modules);
+        for (int i = 0; i < p; ++i) {
+          if (derived[i].size() == 0) continue;
+          ModuleReport& report = result.module_reports[i];
+          report.method = certificate.modules[i].method;
+          report.rate = certificate.modules[i].rate;
+          report.metric_condition = Condition(certificate.modules[i]);
+          report.note = "metric derived from L (diagonal metric in which L is skew)";
+        }
+      }
+    }
+  }
   result.seconds_combination = SecondsSince(combination_start);
   certificate.coupling_rule = combination.rule;
   certificate.coupling_residual = combination.residual;

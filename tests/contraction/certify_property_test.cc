@@ -12,46 +12,10 @@
 #include "roro/modules/random.h"
 #include "roro/topology/network_builder.h"
 #include "roro/topology/topologies.h"
+#include "random_modules.h"
 
 namespace roro {
 namespace {
-
-Module RandomModule(int kind, int n, std::uint64_t seed, Rng& rng) {
-  switch (kind) {
-    case 0: {
-      SparseModuleOptions options;
-      options.size = n;
-      options.density = 0.5;
-      options.scale = rng.Uniform(0.3, 1.0);
-      options.seed = seed;
-      return GenerateSparseModule(options);
-    }
-    case 1: {
-      SvdModuleOptions options;
-      options.size = n;
-      options.spectral_bound = rng.Uniform(0.3, 0.95);
-      options.seed = seed;
-      return GenerateSvdModule(options);
-    }
-    case 2: {
-      SymmetricModuleOptions options;
-      options.size = n;
-      options.spectral_bound = rng.Uniform(0.3, 0.95);
-      // Half of them inhibition-dominated (||W|| > 1/g): certified by the eigen-metric only.
-      if (seed % 8 == 2) options.negative_bound = rng.Uniform(1.5, 4.0);
-      options.seed = seed;
-      return GenerateSymmetricModule(options);
-    }
-    default: {
-      // Imported dense matrix: sometimes stable, sometimes not.
-      Eigen::MatrixXd w(n, n);
-      const double scale = rng.Uniform(0.2, 2.0) / std::sqrt(static_cast<double>(n));
-      for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) w(i, j) = scale * rng.Normal();
-      return Module::FromMatrix(ModuleKind::kDense, w);
-    }
-  }
-}
 
 ModuleGraph RandomTopology(int which, const std::vector<int>& sizes, std::uint64_t seed) {
   TopologySpec spec;
@@ -145,7 +109,8 @@ TEST(CertifyProperty, CertifiedClaimsHoldOnRandomNetworks) {
     std::vector<int> sizes;
     for (int i = 0; i < modules; ++i) {
       const int n = 2 + static_cast<int>(rng.UniformInt(4));
-      parts.push_back(RandomModule(kind, n, seed * 100 + i, rng));
+      // Some symmetric modules inhibition-dominated: certified by the eigen-metric only.
+      parts.push_back(testing::RandomMixedModule(kind, n, seed * 100 + i, rng, (seed * 100 + i) % 8 == 2));
       sizes.push_back(n);
     }
     NetworkBuilder builder;

@@ -83,6 +83,34 @@ TEST(FixedCouplingSkew, RescaledMetricsAreFoundAndCertified) {
   }
 }
 
+TEST(FixedCouplingSkew, DiagonalMetricIsReadOffLWhenTheStoredOnesAreUnrelated) {
+  // The L of a network built in the closed-form metrics diag(eta/xi), imported with identity
+  // metrics (what a file without M.npy gives): no per-module scale fixes that, but L itself
+  // determines the diagonal metric it is skew in.
+  ImportedPair pair = MakeImported("all", {1.0, 1.0, 1.0, 1.0}, 5.0);
+  std::vector<Eigen::MatrixXd> identity;
+  for (int i = 0; i < 4; ++i) identity.push_back(Eigen::MatrixXd::Identity(6, 6));
+  const Network imported = NetworkBuilder()
+                               .AddModules(SparseModules(4, 6))
+                               .SetGraph(pair.imported.graph())
+                               .SetFixedCoupling(pair.imported.DenseCoupling())
+                               .SetMetricBlocks(identity, "identity")
+                               .SetAlpha(0.0002)
+                               .Build();
+  const CertificationResult result = Certify(imported, CertifyOptions{});
+  ASSERT_EQ(result.verdict, Verdict::kCertified) << result.FullReport();
+  EXPECT_EQ(result.certificate.coupling_rule, "metric-skew");
+  for (const ModuleCertificate& m : result.certificate.modules) {
+    EXPECT_EQ(m.metric_source, "derived from L");
+    ASSERT_TRUE(m.is_diagonal());
+  }
+  // The derived metric is the closed-form one up to one scale.
+  const Eigen::VectorXd original = pair.original.metric_blocks()[2].diagonal();
+  const Eigen::VectorXd derived = result.certificate.modules[2].metric_diagonal;
+  EXPECT_LT(((derived / derived(0)) - (original / original(0))).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_EQ(VerifyCertificate(imported, result.certificate).verdict, Verdict::kCertified);
+}
+
 TEST(FixedCouplingSkew, WithoutTheSearchSmallGainWouldFail) {
   // The same coupling, but one block perturbed so that no scaling makes it skew: with B this
   // large the comparison matrix is not Hurwitz, so the verdict must not be "certified".

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 // A private unit of roro_contraction, reached by its path (tests/ is the include root).
+#include "random_modules.h"
 #include "../contraction/src/trajectory_witness.h"
 #include "roro/contraction/certify.h"
 #include "roro/modules/generators.h"
@@ -240,42 +241,6 @@ TEST(TrajectoryWitness, CertifiedRandomNetworksNeverGiveAWitness) {
   EXPECT_GE(settled, 10 * certified);
 }
 
-// A random module of a mixed population: sparse, svd, symmetric (certifiable) or an imported
-// dense matrix (sometimes stable, sometimes not).
-Module MixedModule(int kind, int n, std::uint64_t seed, Rng& rng) {
-  switch (kind) {
-    case 0: {
-      SparseModuleOptions options;
-      options.size = n;
-      options.density = 0.5;
-      options.scale = rng.Uniform(0.3, 1.0);
-      options.seed = seed;
-      return GenerateSparseModule(options);
-    }
-    case 1: {
-      SvdModuleOptions options;
-      options.size = n;
-      options.spectral_bound = rng.Uniform(0.3, 0.95);
-      options.seed = seed;
-      return GenerateSvdModule(options);
-    }
-    case 2: {
-      SymmetricModuleOptions options;
-      options.size = n;
-      options.spectral_bound = rng.Uniform(0.3, 0.95);
-      options.seed = seed;
-      return GenerateSymmetricModule(options);
-    }
-    default: {
-      Eigen::MatrixXd w(n, n);
-      const double scale = rng.Uniform(0.2, 2.0) / std::sqrt(static_cast<double>(n));
-      for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) w(i, j) = scale * rng.Normal();
-      return Module::FromMatrix(ModuleKind::kDense, w);
-    }
-  }
-}
-
 TEST(TrajectoryWitness, EveryWitnessOnRandomMixedNetworksChecksOut) {
   // Small networks of every module kind and topology, some with strong couplings: whatever
   // Certify refutes, its witness must check out on its own terms (vertex: an eigenvalue with
@@ -290,7 +255,7 @@ TEST(TrajectoryWitness, EveryWitnessOnRandomMixedNetworksChecksOut) {
     std::vector<int> sizes;
     for (int m = 0; m < modules; ++m) {
       const int size = 2 + static_cast<int>(rng.UniformInt(4));
-      parts.push_back(MixedModule(kind, size, seed * 100 + m, rng));
+      parts.push_back(testing::RandomMixedModule(kind, size, seed * 100 + m, rng));
       sizes.push_back(size);
     }
     TopologySpec topology;
