@@ -20,6 +20,9 @@ struct CertificateCheck {
   double proven_factor = 0;
 };
 
+/// Re-proves one module's claimed rate in its recorded metric; "" when it holds, else why not.
+std::string CheckModuleClaim(const Network& network, int i, const ModuleCertificate& module);
+
 /// Re-proves every claim of a certificate that says "certified": model hash, g, alpha, module
 /// layout, each module rate in its metric, the group residuals, the comparison matrix at the
 /// claimed rate and weights, and (when present) the discrete factor and max_alpha.

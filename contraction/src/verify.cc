@@ -26,8 +26,9 @@ std::string Number(double x) {
   return out.str();
 }
 
-// Re-proves one module's rate; empty string when it holds.
-std::string CheckModule(const Network& network, int i, const ModuleCertificate& m) {
+}  // namespace
+
+std::string CheckModuleClaim(const Network& network, int i, const ModuleCertificate& m) {
   const Eigen::MatrixXd& w = network.module(i).weights();
   const double g = network.slope_bound();
   const std::string where = "module " + std::to_string(i) + " (" + m.method + ")";
@@ -59,8 +60,6 @@ std::string CheckModule(const Network& network, int i, const ModuleCertificate& 
   return where + ": unknown method or a method that does not fit the metric's shape";
 }
 
-}  // namespace
-
 CertificateCheck CheckCertificateClaims(const Network& network, const Certificate& c,
                                         const std::string* known_model_sha256) {
   if (c.verdict != Verdict::kCertified) return Fail("the certificate does not claim certification");
@@ -80,7 +79,7 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
     if (m.offset != network.offsets()[i] || m.size != network.module(i).size())
       return Fail("module " + std::to_string(i) + " layout (offset " + std::to_string(m.offset) + ", size " +
                   std::to_string(m.size) + ") does not match the model");
-    const std::string problem = CheckModule(network, i, m);
+    const std::string problem = CheckModuleClaim(network, i, m);
     if (!problem.empty()) return Fail(problem);
     metrics.push_back(m.DenseMetric());
     rates.push_back(m.rate);

@@ -419,6 +419,8 @@ TEST(TrajectoryWitnessCli, CertifyRefutesBistableModelAndPrintsWitness) {
   EXPECT_EQ(json_run.exit_code, 1) << json_run.err;
   const nlohmann::json json = nlohmann::json::parse(json_run.out);
   EXPECT_EQ(json["verdict"], "refuted");
+  // operator[] on a const json with a missing key is undefined behaviour: check first.
+  ASSERT_TRUE(json.contains("witness")) << json_run.out;
   ASSERT_EQ(json["witness"]["kind"], "equilibria");
   // The printed states are equilibria of the printed drive, checked against the model file.
   const Network loaded = LoadModel(dir.File("switch.json"));
