@@ -126,6 +126,10 @@ json CertificateToJson(const Certificate& certificate) {
       entry["metric"] = MatrixToJson(module.metric);
     }
     if (module.sector_multiplier.size() > 0) entry["sector_multiplier"] = VectorToJson(module.sector_multiplier);
+    if (std::isfinite(module.euler_factor)) {
+      entry["euler_factor"] = module.euler_factor;
+      entry["euler_multiplier"] = VectorToJson(module.euler_multiplier);
+    }
     modules.push_back(std::move(entry));
   }
   out["modules"] = std::move(modules);
@@ -191,6 +195,13 @@ Certificate CertificateFromJson(const json& input, const std::string& source) {
     if (entry.contains("sector_multiplier")) {
       m.sector_multiplier = reader.Vector(entry["sector_multiplier"], field + ".sector_multiplier");
       if (m.sector_multiplier.size() != m.size) reader.Fail(field + ".sector_multiplier", "wrong length");
+    }
+    if (entry.contains("euler_factor") || entry.contains("euler_multiplier")) {
+      m.euler_factor = reader.Number(reader.Get(entry, "euler_factor", field + ".euler_factor"), field + ".euler_factor");
+      if (!(m.euler_factor > 0)) reader.Fail(field + ".euler_factor", "must be > 0");
+      m.euler_multiplier =
+          reader.Vector(reader.Get(entry, "euler_multiplier", field + ".euler_multiplier"), field + ".euler_multiplier");
+      if (m.euler_multiplier.size() != m.size) reader.Fail(field + ".euler_multiplier", "wrong length");
     }
     c.modules.push_back(std::move(m));
   }

@@ -8,6 +8,8 @@
 
 #include "certificate_check.h"
 #include "combine_network.h"
+#include "euler_module_proof.h"
+#include "euler_network_proof.h"
 #include "module_proofs.h"
 #include "refute.h"
 #include "rigorous_arithmetic.h"
@@ -182,6 +184,29 @@ ModuleProof ProveSymmetricInMetric(const Eigen::MatrixXd& w, double g, const Sym
   proof.certificate.rate = rate;
   proof.certificate.sector_multiplier = eigen.multiplier;
   return proof;
+}
+
+// Discrete-time proofs of the modules alone at the network's alpha, for the modules whose rate
+// was proven by a sector S-procedure (their multiplier seeds the discrete one). Each is checked
+// rigorously; modules without one keep +inf and the rate route.
+void AttachEulerModuleProofs(const Network& network, std::vector<ModuleCertificate>& modules) {
+  for (int i = 0; i < static_cast<int>(modules.size()); ++i) {
+    ModuleCertificate& m = modules[i];
+    m.euler_factor = rigorous::kInfinity;
+    m.euler_multiplier.resize(0);
+    if (m.sector_multiplier.size() != m.size) continue;
+    const EulerModuleProof proof = ProveEulerFactorInMetric(network.module(i).weights(), network.slope_bound(),
+                                                            m.DenseMetric(), m.sector_multiplier, network.alpha());
+    if (!proof.proven || !(proof.factor < 1)) continue;
+    m.euler_factor = proof.factor;
+    m.euler_multiplier = proof.multiplier;
+  }
+}
+
+std::vector<double> EulerModuleFactors(const std::vector<ModuleCertificate>& modules) {
+  std::vector<double> factors;
+  for (const ModuleCertificate& m : modules) factors.push_back(m.euler_factor);
+  return factors;
 }
 
 bool IsSymmetric(const Eigen::MatrixXd& w) { return w == w.transpose(); }
@@ -420,7 +445,9 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   }
   const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
   const bool want_euler = !options.rate_only || options.compute_max_alpha;
-  NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler);
+  if (want_euler) AttachEulerModuleProofs(network, certificate.modules);
+  NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler,
+                                                  EulerModuleFactors(certificate.modules));
   if (!combination.proven && network.coupling_form() == CouplingForm::kFixed) {
     // A fixed L trained with other diagonal module metrics (another normalization, Perron
     // vectors, ...): read the metric off L itself and prove the modules in it.
@@ -445,7 +472,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
         derived_rates.push_back(m.rate);
       }
       NetworkCombination second = CombineModules(network, MakeModuleMetrics(derived_metrics, derived_rates),
-                                                 std::vector<bool>(p, true), want_euler);
+                                                 std::vector<bool>(p, true), want_euler, EulerModuleFactors(modules));
       if (second.proven) {
         combination = std::move(second);
         certificate.modules = std::move(modules);
@@ -481,6 +508,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       m.metric *= s;
     }
     m.sector_multiplier *= s;
+    m.euler_multiplier *= s;  // the discrete LMI is homogeneous in (M, T) too
     ModuleReport& report = result.module_reports[i];
     report.note += std::string(report.note.empty() ? "" : "; ") + "metric scaled by " + std::to_string(s) +
                    " so that L is metric-skew";
@@ -504,6 +532,13 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       rates_dropped = true;
       result.module_reports[i].rate = m.rate;
     }
+    if (std::isfinite(m.euler_factor) &&
+        !CheckEulerSectorLmi(network.module(i).weights(), g, m.DenseMetric(), m.euler_multiplier, network.alpha(),
+                             m.euler_factor, nullptr)) {
+      m.euler_factor = rigorous::kInfinity;  // rounding of the scaled blocks: fall back to the rate route
+      m.euler_multiplier.resize(0);
+      rates_dropped = true;
+    }
   }
   if (rates_dropped) {
     std::vector<Eigen::MatrixXd> scaled_metrics;
@@ -513,7 +548,8 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       scaled_rates.push_back(m.rate);
     }
     NetworkCombination again = CombineModules(network, MakeModuleMetrics(scaled_metrics, scaled_rates),
-                                              std::vector<bool>(p, true), want_euler);
+                                              std::vector<bool>(p, true), want_euler,
+                                              EulerModuleFactors(certificate.modules));
     if (!again.proven) return finish_not_certified(again.note, 0);
     for (double s : again.module_scales)
       if (s != 1.0) return finish_not_certified("rescaled metrics did not settle", 0);
@@ -527,11 +563,36 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   result.continuous_rate = combination.rate;
 
   // 3. Discrete time.
+  bool network_route = false;
   if (want_euler) {
-    const double factor = EulerFactorUp(network.alpha(), combination.rate, combination.euler_norm);
-    if (options.compute_max_alpha) certificate.max_alpha = MaxContractingAlpha(combination.rate, combination.euler_norm);
-    if (!options.rate_only) certificate.discrete_factor = factor;
+    // Where every module carries a discrete multiplier, the whole network's Euler LMI sees the
+    // coupling's cross terms exactly (euler_network_proof.h).
+    const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, certificate.modules);
+    if (!multipliers.empty()) {
+      std::vector<Eigen::MatrixXd> final_metrics;
+      std::vector<double> final_rates;
+      for (const ModuleCertificate& m : certificate.modules) {
+        final_metrics.push_back(m.DenseMetric());
+        final_rates.push_back(m.rate);
+      }
+      const double factor =
+          ProveNetworkEulerFactor(network, CouplingLookup(network), MakeModuleMetrics(final_metrics, final_rates),
+                                  combination.groups, combination.weights, multipliers);
+      if (factor < combination.euler.factor) {
+        combination.euler.factor = factor;
+        network_route = true;
+      }
+      if (factor < 1) combination.euler.max_alpha = std::max(combination.euler.max_alpha, network.alpha());
+    }
+    if (options.compute_max_alpha) certificate.max_alpha = combination.euler.max_alpha;
+    if (!options.rate_only) certificate.discrete_factor = combination.euler.factor;
   }
+  // Module proofs the network's factor did not use are left out of the certificate.
+  if (!want_euler || !(combination.euler.module_route || network_route))
+    for (ModuleCertificate& m : certificate.modules) {
+      m.euler_factor = rigorous::kInfinity;
+      m.euler_multiplier.resize(0);
+    }
 
   // 4. Final re-check: the certificate must stand on its own.
   const Clock::time_point verification_start = Clock::now();
@@ -587,17 +648,26 @@ double EulerFactorBound(const Network& network) {
   const int p = network.module_count();
   std::vector<Eigen::MatrixXd> metrics;
   std::vector<double> rates;
+  std::vector<ModuleCertificate> modules;
   for (int i = 0; i < p; ++i) {
-    const ModuleProof proof = ProveInStoredMetric(network, i, 8);
+    ModuleProof proof = ProveInStoredMetric(network, i, 8);
     if (!proof.proven) return rigorous::kInfinity;
     metrics.push_back(proof.certificate.DenseMetric());
     rates.push_back(proof.certificate.rate);
+    modules.push_back(std::move(proof.certificate));
   }
   const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
-  const NetworkCombination combination =
-      CombineModules(network, module_metrics, std::vector<bool>(p, true), /*want_euler_norm=*/true);
+  AttachEulerModuleProofs(network, modules);
+  const NetworkCombination combination = CombineModules(network, module_metrics, std::vector<bool>(p, true),
+                                                        /*want_euler=*/true, EulerModuleFactors(modules));
   if (!combination.proven) return rigorous::kInfinity;
-  return EulerFactorUp(network.alpha(), combination.rate, combination.euler_norm);
+  if (combination.euler.factor < 1) return combination.euler.factor;
+  // The dense network route only where the cheaper ones fail (the trainer calls this per step).
+  const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, modules);
+  if (multipliers.empty()) return combination.euler.factor;
+  return std::min(combination.euler.factor,
+                  ProveNetworkEulerFactor(network, CouplingLookup(network), module_metrics, combination.groups,
+                                          combination.weights, multipliers));
 }
 
 }  // namespace roro

@@ -124,18 +124,14 @@ Eigen::MatrixXd ComparisonMatrixUp(const CouplingLookup& coupling, const std::ve
   return c;
 }
 
-double EulerCouplingNormUp(const Network& network, const CouplingLookup& coupling,
-                           const std::vector<double>& block_norms, const ModuleMetrics& metrics,
-                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
-  const int p = network.module_count();
+namespace {
+
+// k_i >= g ||Theta_i W_i D Theta_i^-1|| over D in [0, g]: a diagonal Theta commutes with D, so
+// g ||Theta_i W_i Theta_i^-1||; otherwise g ||Theta_i W_i|| ||Theta_i^-1||.
+std::vector<double> ModuleEulerNormsUp(const Network& network, const ModuleMetrics& metrics) {
   const double g = network.slope_bound();
-  std::vector<double> weight(p, 1.0);
-  for (std::size_t k = 0; k < groups.size(); ++k)
-    for (int i : groups[k]) weight[i] = group_weights.empty() ? 1.0 : group_weights[k];
-  // Module part: ||Theta_i W_i D Theta_i^-1|| <= g ||Theta_i W_i Theta_i^-1|| (diagonal Theta
-  // commutes with D), else <= g ||Theta_i W_i|| ||Theta_i^-1||.
-  double module_part = 0;
-  for (int i = 0; i < p; ++i) {
+  std::vector<double> norms(network.module_count(), rigorous::kInfinity);
+  for (int i = 0; i < network.module_count(); ++i) {
     const Eigen::MatrixXd& m = metrics.metrics[i];
     const Eigen::MatrixXd& w = network.module(i).weights();
     double bound;
@@ -143,20 +139,82 @@ double EulerCouplingNormUp(const Network& network, const CouplingLookup& couplin
       bound = rigorous::WeightedNormUp(m, w, m);
     } else {
       const double mu = metrics.min_eigenvalues[i];
-      if (!(mu > 0)) return rigorous::kInfinity;
+      if (!(mu > 0)) continue;
       const double theta_w = rigorous::WeightedNormUp(m, w, Eigen::MatrixXd::Identity(w.cols(), w.cols()));
       bound = Up(theta_w / Down(std::sqrt(mu)));
     }
-    module_part = std::max(module_part, Up(g * bound));
+    norms[i] = Up(g * bound);
   }
-  Eigen::MatrixXd n = Eigen::MatrixXd::Zero(p, p);
+  return norms;
+}
+
+// l >= ||Theta L Theta^-1|| in the metric blkdiag(p_K M_i): the norm of the matrix of block norms.
+double CouplingEulerNormUp(const CouplingLookup& coupling, const std::vector<double>& block_norms, int module_count,
+                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
+  std::vector<double> weight(module_count, 1.0);
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    for (int i : groups[k]) weight[i] = group_weights.empty() ? 1.0 : group_weights[k];
+  Eigen::MatrixXd n = Eigen::MatrixXd::Zero(module_count, module_count);
   for (std::size_t b = 0; b < coupling.blocks().size(); ++b) {
     const CouplingBlock& block = coupling.blocks()[b];
     if (block_norms[b] == 0) continue;
     const double ratio = rigorous::SqrtUp(Up(weight[block.row] / Down(weight[block.col])));
     n(block.row, block.col) = Up(block_norms[b] * ratio);
   }
-  return Up(module_part + rigorous::NonnegativeNormUp(n));
+  return rigorous::NonnegativeNormUp(n);
+}
+
+}  // namespace
+
+double EulerCouplingNormUp(const Network& network, const CouplingLookup& coupling,
+                           const std::vector<double>& block_norms, const ModuleMetrics& metrics,
+                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
+  const std::vector<double> module_norms = ModuleEulerNormsUp(network, metrics);
+  const double module_part = *std::max_element(module_norms.begin(), module_norms.end());
+  return Up(module_part + CouplingEulerNormUp(coupling, block_norms, network.module_count(), groups, group_weights));
+}
+
+EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, const std::vector<double>& block_norms,
+                        const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
+                        const std::vector<double>& group_weights, double rate, double single_group_residual,
+                        const std::vector<double>& module_factors) {
+  const int p = network.module_count();
+  const double alpha = network.alpha();
+  const std::vector<double> module_norms = ModuleEulerNormsUp(network, metrics);
+  const double module_part = *std::max_element(module_norms.begin(), module_norms.end());
+  const double coupling_part = CouplingEulerNormUp(coupling, block_norms, p, groups, group_weights);
+  EulerBound bound;
+  bound.norm = Up(module_part + coupling_part);
+  bound.factor = EulerFactorUp(alpha, rate, bound.norm);
+  bound.max_alpha = MaxContractingAlpha(rate, bound.norm);
+
+  const bool one_skew_group = groups.size() == 1 || coupling_part == 0;
+  if (!one_skew_group || !std::isfinite(module_part) || !std::isfinite(coupling_part)) return bound;
+  double worst_square = 0;
+  for (int i = 0; i < p; ++i) {
+    double c = EulerFactorUp(alpha, metrics.rates[i], module_norms[i]);
+    if (i < static_cast<int>(module_factors.size())) c = std::min(c, module_factors[i]);
+    if (!std::isfinite(c)) return bound;
+    worst_square = std::max(worst_square, Up(c * c));
+  }
+  double slack = 0;  // s >= <d, L d>_M / ||d||_M^2
+  if (groups.size() == 1 && p > 1 && single_group_residual > 0) {
+    double mu = rigorous::kInfinity;
+    for (double m : metrics.min_eigenvalues) mu = std::min(mu, m);
+    if (!(mu > 0) || !std::isfinite(single_group_residual)) return bound;
+    slack = Up(single_group_residual / Down(2.0 * mu));
+  }
+  const double alpha_squared = Up(alpha * alpha);
+  const double square = Up(Up(Up(worst_square + Up(Up(2.0 * Up(alpha * Up(1.0 - alpha))) * slack)) +
+                              Up(Up(2.0 * alpha_squared) * Up(module_part * coupling_part))) +
+                           Up(alpha_squared * Up(coupling_part * coupling_part)));
+  const double factor = rigorous::SqrtUp(square);
+  if (factor < bound.factor) {
+    bound.factor = factor;
+    bound.module_route = true;
+  }
+  if (factor < 1) bound.max_alpha = std::max(bound.max_alpha, alpha);
+  return bound;
 }
 
 double EulerFactorUp(double alpha, double rate, double k2) {

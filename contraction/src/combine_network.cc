@@ -47,7 +47,8 @@ std::vector<double> MetricSkewScales(const CouplingLookup& coupling, const Modul
 }
 
 NetworkCombination CombineModules(const Network& network, const ModuleMetrics& given_metrics,
-                                  const std::vector<bool>& skew_candidate, bool want_euler_norm) {
+                                  const std::vector<bool>& skew_candidate, bool want_euler,
+                                  const std::vector<double>& module_euler_factors) {
   NetworkCombination result;
   const int p = network.module_count();
   const CouplingLookup coupling(network);
@@ -138,8 +139,9 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& g
   result.weights.assign(weights.data(), weights.data() + weights.size());
   result.rate = rate;
   result.proven = true;
-  if (want_euler_norm)
-    result.euler_norm = EulerCouplingNormUp(network, coupling, block_norms, metrics, result.groups, result.weights);
+  if (want_euler)
+    result.euler = EulerBoundUp(network, coupling, block_norms, metrics, result.groups, result.weights, result.rate,
+                                result.groups.size() == 1 ? result.residual : 0.0, module_euler_factors);
   return result;
 }
 

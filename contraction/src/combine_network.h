@@ -19,7 +19,7 @@ struct NetworkCombination {
   std::vector<double> weights;
   double rate = 0;
   double residual = 0;          ///< largest group residual bound
-  double euler_norm = 0;        ///< k2 >= ||Theta (W D + L) Theta^-1||
+  EulerBound euler;             ///< the Euler map at network.alpha() (when asked for)
   /// Per module: the factor its metric was scaled by to make a fixed L metric-skew (1 = as given).
   /// The proofs above hold for the scaled metrics s_i M_i (a module's rate does not depend on the
   /// scale of its metric); the caller must scale the certificate's blocks the same way.
@@ -35,8 +35,11 @@ std::vector<double> MetricSkewScales(const CouplingLookup& coupling, const Modul
                                      const std::vector<int>& group);
 
 /// `skew_candidate[i]` says whether module i's metric is the one the network's L was built
-/// with (only such modules can share a metric-skew group).
+/// with (only such modules can share a metric-skew group). With `want_euler`, also bounds the
+/// Euler map (EulerBoundUp), using `module_euler_factors[i]` (verified discrete proofs of the
+/// modules in their given metrics, which a rescaling keeps; +inf or empty where none).
 NetworkCombination CombineModules(const Network& network, const ModuleMetrics& metrics,
-                                  const std::vector<bool>& skew_candidate, bool want_euler_norm);
+                                  const std::vector<bool>& skew_candidate, bool want_euler,
+                                  const std::vector<double>& module_euler_factors = {});
 
 }  // namespace roro

@@ -174,4 +174,55 @@ bool CheckSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
   return true;
 }
 
+bool CheckEulerSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
+                         const Eigen::Ref<const Eigen::MatrixXd>& metric,
+                         const Eigen::Ref<const Eigen::VectorXd>& multiplier, double alpha, double factor,
+                         std::string* why) {
+  const Eigen::Index n = weights.rows();
+  if (metric.rows() != n || multiplier.size() != n || !(alpha > 0) || !(alpha <= 1) || !(factor > 0) ||
+      !(factor < 1e6)) {
+    if (why) *why = "metric/multiplier size, alpha or factor out of range";
+    return false;
+  }
+  if (!multiplier.allFinite() || (multiplier.array() < 0).any()) {
+    if (why) *why = "Euler sector multiplier T is not nonnegative";
+    return false;
+  }
+  if (!CheckMetricPositive(metric, why)) return false;
+  // Lower bound of factor^2 - (1 - alpha)^2 and upper bound of alpha^2: the true matrix is the
+  // one below plus blkdiag(positive * M, positive * W^T M W), both >= 0 once M > 0.
+  const double one_minus_alpha_up = Up(1.0 - alpha);
+  const double excess = Down(Down(factor * factor) - Up(one_minus_alpha_up * one_minus_alpha_up));
+  if (!(excess > 0)) {
+    if (why) *why = "Euler factor " + std::to_string(factor) + " is not above 1 - alpha";
+    return false;
+  }
+  const double alpha_squared_up = Up(alpha * alpha);
+  const double cross = alpha * (1.0 - alpha);  // rounding covered by the error term below
+  const Eigen::MatrixXd mw = metric * weights;
+  const Eigen::MatrixXd t = multiplier.asDiagonal();
+  const Eigen::MatrixXd off = -(cross * mw + g * t);
+  const Eigen::MatrixXd wmw = weights.transpose() * mw;
+  Eigen::MatrixXd big(2 * n, 2 * n);
+  big.topLeftCorner(n, n) = excess * metric;
+  big.topRightCorner(n, n) = off;
+  big.bottomLeftCorner(n, n) = off.transpose();
+  big.bottomRightCorner(n, n) = 2.0 * t - alpha_squared_up * wmw;
+  // Entrywise bounds of the rounding errors of every product and sum above (gamma of the
+  // longest chain, doubled for the rounding of these bounds themselves).
+  const Eigen::MatrixXd mw_abs = metric.cwiseAbs() * weights.cwiseAbs();
+  const Eigen::MatrixXd off_abs = Up(cross * 1.01) * mw_abs + g * t;
+  Eigen::MatrixXd error(2 * n, 2 * n);
+  error.topLeftCorner(n, n) = excess * metric.cwiseAbs();
+  error.topRightCorner(n, n) = off_abs;
+  error.bottomLeftCorner(n, n) = off_abs.transpose();
+  error.bottomRightCorner(n, n) = 2.0 * t + alpha_squared_up * (weights.cwiseAbs().transpose() * mw_abs);
+  error *= Up(2.0 * rigorous::Gamma(2 * static_cast<int>(n) + 8));
+  if (!rigorous::ProvePositiveSemidefinite(big, Up(rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
+    if (why) *why = "Euler sector LMI not proven positive semidefinite at factor " + std::to_string(factor);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace roro

@@ -51,4 +51,14 @@ bool CheckSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
                     const Eigen::Ref<const Eigen::MatrixXd>& metric,
                     const Eigen::Ref<const Eigen::VectorXd>& multiplier, double rate, std::string* why);
 
+/// The Euler map of the module alone, x+ = (1 - alpha) x + alpha W phi(x), contracts with factor
+/// `factor` in the metric M: for increments (d, f) with f_i in the sector [0, g d_i],
+/// ||(1 - alpha) d + alpha W f||_M^2 - factor^2 ||d||_M^2 + 2 f^T T (g d - f) <= 0, i.e.
+///   [[(factor^2 - (1-alpha)^2) M, -(alpha (1-alpha) M W + g T)],
+///    [-(alpha (1-alpha) W^T M + g T), 2 T - alpha^2 W^T M W]] >= 0,  T >= 0 diagonal, M > 0.
+bool CheckEulerSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
+                         const Eigen::Ref<const Eigen::MatrixXd>& metric,
+                         const Eigen::Ref<const Eigen::VectorXd>& multiplier, double alpha, double factor,
+                         std::string* why);
+
 }  // namespace roro

@@ -50,7 +50,10 @@ std::string CertificationResult::BriefReport() const {
   if (!c.coupling_rule.empty())
     out << "coupling: " << c.coupling_rule << " (" << c.coupling_groups.size() << " group(s), residual "
         << Format("%.3g", c.coupling_residual) << ")\n";
-  out << "Euler factor at alpha = " << Format("%g", c.alpha) << ": " << FactorText(c.discrete_factor) << "\n";
+  // A certified verdict without a finite factor means the factor was not asked for (rate only).
+  const bool factor_skipped = verdict == Verdict::kCertified && !std::isfinite(c.discrete_factor);
+  out << "Euler factor at alpha = " << Format("%g", c.alpha) << ": "
+      << (factor_skipped ? std::string("not computed (rate only)") : FactorText(c.discrete_factor)) << "\n";
   out << "largest alpha with a contracting Euler map: " << Format("%.6g", c.max_alpha) << "\n";
   if (witness) {
     out << "witness (" << witness->kind << "): " << witness->description << "\n";

@@ -71,18 +71,20 @@ bool ProvePositiveSemidefinite(const Eigen::Ref<const Eigen::MatrixXd>& a, doubl
   const double np1 = static_cast<double>(n + 1);
   shift = Up(shift + Up(Up(4.0 * np1 * Up(2.0 * np1 + max_diagonal)) * 0x1.0p-1000));
 
-  // Cholesky of a - diag(s_i) with every s_i >= shift (diagonal rounded down).
-  Eigen::MatrixXd l = Eigen::MatrixXd::Zero(n, n);
+  // Cholesky of a - diag(s_i) with every s_i >= shift (diagonal rounded down). The factor is
+  // stored by rows so that each inner product runs over contiguous memory; Eigen's dot product
+  // may sum in any order, which Higham's bound (gamma_{n+1}, any evaluation order of the inner
+  // products) allows.
+  using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  RowMajorMatrix l = RowMajorMatrix::Zero(n, n);
   for (Eigen::Index j = 0; j < n; ++j) {
-    double pivot = Down(a(j, j) - shift);
-    for (Eigen::Index k = 0; k < j; ++k) pivot -= l(j, k) * l(j, k);
+    const auto row_j = l.row(j).head(j);
+    const double pivot = Down(a(j, j) - shift) - row_j.squaredNorm();
     if (!(pivot > 0) || !std::isfinite(pivot)) return false;
     const double root = std::sqrt(pivot);
     l(j, j) = root;
     for (Eigen::Index i = j + 1; i < n; ++i) {
-      double value = a(i, j);
-      for (Eigen::Index k = 0; k < j; ++k) value -= l(i, k) * l(j, k);
-      l(i, j) = value / root;
+      l(i, j) = (a(i, j) - l.row(i).head(j).dot(row_j)) / root;
       if (!std::isfinite(l(i, j))) return false;
     }
   }

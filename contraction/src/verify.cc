@@ -4,6 +4,7 @@
 
 #include "certificate_check.h"
 #include "combination.h"
+#include "euler_network_proof.h"
 #include "metzler.h"
 #include "module_proofs.h"
 #include "symmetric_metric.h"
@@ -110,9 +111,11 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
 
   const CouplingLookup coupling(network);
   std::vector<double> group_rates;
+  double single_group_residual = 0;
   for (std::size_t k = 0; k < c.coupling_groups.size(); ++k) {
     const auto& group = c.coupling_groups[k];
     const double residual = group.size() > 1 ? SkewResidualUp(network, coupling, module_metrics, group) : 0.0;
+    if (c.coupling_groups.size() == 1) single_group_residual = residual;
     const double rate = GroupRateDown(module_metrics, group, residual);
     if (!(rate > 0))
       return Fail("coupling group " + std::to_string(k) + ": metric-skew residual " + Number(residual) +
@@ -128,18 +131,40 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
   check.proven_rate = c.rate;
   check.proven_factor = rigorous::kInfinity;
   if (std::isfinite(c.discrete_factor) || c.max_alpha > 0) {
-    const double k2 = EulerCouplingNormUp(network, coupling, block_norms, module_metrics, c.coupling_groups,
-                                          c.group_weights);
-    if (std::isfinite(c.discrete_factor)) {
-      if (c.alpha != network.alpha())
-        return Fail("alpha " + Number(c.alpha) + " differs from the model's " + Number(network.alpha()));
-      const double factor = EulerFactorUp(c.alpha, c.rate, k2);
-      if (!(factor <= c.discrete_factor))
-        return Fail("discrete factor " + Number(c.discrete_factor) + " is below the provable bound " + Number(factor));
-      if (!(c.discrete_factor < 1)) return Fail("discrete factor " + Number(c.discrete_factor) + " is not < 1");
-      check.proven_factor = factor;
+    if (c.alpha != network.alpha())
+      return Fail("alpha " + Number(c.alpha) + " differs from the model's " + Number(network.alpha()));
+    // Discrete proofs of single modules, each re-proven; a claimed one that fails is a false claim.
+    std::vector<double> module_factors(p, rigorous::kInfinity);
+    for (int i = 0; i < p; ++i) {
+      const ModuleCertificate& m = c.modules[i];
+      if (!std::isfinite(m.euler_factor)) continue;
+      std::string why;
+      if (!CheckEulerSectorLmi(network.module(i).weights(), network.slope_bound(), m.DenseMetric(),
+                               m.euler_multiplier, c.alpha, m.euler_factor, &why))
+        return Fail("module " + std::to_string(i) + ": Euler factor " + Number(m.euler_factor) + " not re-proven: " + why);
+      module_factors[i] = m.euler_factor;
     }
-    if (c.max_alpha > 0 && !(c.max_alpha <= 1 && EulerFactorUp(c.max_alpha, c.rate, k2) < 1))
+    EulerBound bound = EulerBoundUp(network, coupling, block_norms, module_metrics, c.coupling_groups,
+                                    c.group_weights, c.rate, single_group_residual, module_factors);
+    // The network route: the dense Euler LMI with the modules' multipliers, at the claimed factor.
+    const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, c.modules);
+    const bool network_route_applies = !multipliers.empty() && !(bound.factor <= c.discrete_factor) &&
+                                       (std::isfinite(c.discrete_factor) || c.max_alpha > bound.max_alpha);
+    if (network_route_applies) {
+      const double claimed = std::isfinite(c.discrete_factor) ? c.discrete_factor : std::nextafter(1.0, 0.0);
+      if (CheckNetworkEulerSectorLmi(network, coupling, module_metrics, c.coupling_groups, c.group_weights,
+                                     multipliers, claimed, nullptr)) {
+        bound.factor = claimed;
+        if (claimed < 1) bound.max_alpha = std::max(bound.max_alpha, c.alpha);
+      }
+    }
+    if (std::isfinite(c.discrete_factor)) {
+      if (!(bound.factor <= c.discrete_factor))
+        return Fail("discrete factor " + Number(c.discrete_factor) + " is below the provable bound " + Number(bound.factor));
+      if (!(c.discrete_factor < 1)) return Fail("discrete factor " + Number(c.discrete_factor) + " is not < 1");
+      check.proven_factor = bound.factor;
+    }
+    if (c.max_alpha > 0 && !(c.max_alpha <= bound.max_alpha || (c.max_alpha <= 1 && EulerFactorUp(c.max_alpha, c.rate, bound.norm) < 1)))
       return Fail("max_alpha " + Number(c.max_alpha) + " does not give a proven Euler factor < 1");
   }
   check.ok = true;

@@ -1,6 +1,8 @@
 // Golden CLI tests of `roro certify` and `roro verify`: exit codes and files.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "roro/contraction/certify.h"
 #include "roro/modules/generators.h"
 #include "roro/topology/model_file.h"
@@ -50,6 +52,20 @@ TEST(CertifyCli, CertifiedModelWritesCertificateThatVerifies) {
   EXPECT_EQ(nlohmann::json::parse(json.out)["verdict"], "certified");
 }
 
+TEST(CertifyCli, RateOnlySkipsTheFactorButTheCertificateStillVerifies) {
+  testing::TempDir dir;
+  const std::string model = SaveSparseModel(dir, "model.json");
+  const auto run = RunCli({"certify", model, "--rate-only", "--no-sdp", "-o", dir.File("cert.json")});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("Euler factor at alpha = 0.1: not computed (rate only)"), std::string::npos) << run.out;
+  const Certificate certificate = LoadCertificate(dir.File("cert.json"));
+  EXPECT_EQ(certificate.verdict, Verdict::kCertified);
+  EXPECT_FALSE(std::isfinite(certificate.discrete_factor));
+  EXPECT_GT(certificate.rate, 0);
+  const auto verify = RunCli({"verify", model, dir.File("cert.json")});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
 TEST(CertifyCli, RefutedAndInconclusiveExitCodes) {
   testing::TempDir dir;
   const auto refuted = RunCli({"certify", SaveDenseModel(dir, "bad.json", 2.0), "--no-sdp", "-o", dir.File("r.json")});
@@ -57,9 +73,11 @@ TEST(CertifyCli, RefutedAndInconclusiveExitCodes) {
   EXPECT_EQ(LoadCertificate(dir.File("r.json")).verdict, Verdict::kRefuted);
   // A refuted certificate does not verify.
   EXPECT_EQ(RunCli({"verify", dir.File("bad.json"), dir.File("r.json")}).exit_code, 2);
-  // Symmetric negative definite W without Tier 2: no diagonal metric, no witness.
+  // Every Jacobian vertex is Hurwitz (trace -2, det 1 + 9 d1 d2), but the vertices
+  // -I + 3 E12 and -I - 3 E21 share no quadratic Lyapunov function (their product has negative
+  // real eigenvalues, Shorten & Narendra): no metric, no witness.
   Eigen::MatrixXd w(2, 2);
-  w << -5.0, -4.9, -4.9, -5.0;
+  w << 0.0, 3.0, -3.0, 0.0;
   Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).Build();
   SaveModel(network, dir.File("hard.json"));
   const auto inconclusive = RunCli({"certify", dir.File("hard.json"), "--no-sdp"});

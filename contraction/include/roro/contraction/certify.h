@@ -9,6 +9,7 @@
 /// "Not certified" is a result (kRefuted with a witness, or kInconclusive with a reason), never
 /// an exception; exceptions are reserved for invalid input.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,12 @@ struct ModuleCertificate {
   Eigen::MatrixXd metric;
   /// Tier 2 "sector" method: the S-procedure multiplier T (n), part of the proof.
   Eigen::VectorXd sector_multiplier;
+  /// Optional discrete-time proof of the module alone at the certificate's alpha: the Euler map
+  /// x+ = (1 - alpha) x + alpha W phi(x) contracts by `euler_factor` in this metric, by the
+  /// S-procedure with multiplier `euler_multiplier` (n). +inf / empty when absent; the network's
+  /// factor then uses the module's rate and norm instead.
+  double euler_factor = std::numeric_limits<double>::infinity();
+  Eigen::VectorXd euler_multiplier;
 
   bool is_diagonal() const { return metric_diagonal.size() > 0; }
   /// The metric as a dense matrix.
