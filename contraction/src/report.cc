@@ -54,7 +54,9 @@ std::string CertificationResult::BriefReport() const {
   const bool factor_skipped = verdict == Verdict::kCertified && !std::isfinite(c.discrete_factor);
   out << "Euler factor at alpha = " << Format("%g", c.alpha) << ": "
       << (factor_skipped ? std::string("not computed (rate only)") : FactorText(c.discrete_factor)) << "\n";
-  out << "largest alpha with a contracting Euler map: " << Format("%.6g", c.max_alpha) << "\n";
+  out << "largest alpha with a contracting Euler map: " << Format("%.6g", c.max_alpha)
+      << (c.max_alpha > 0 && c.max_alpha == c.alpha ? " (at least: proven in discrete time at the model's alpha)" : "")
+      << "\n";
   if (witness) {
     out << "witness (" << witness->kind << "): " << witness->description << "\n";
     if (witness->kind == "equilibria" && witness->equilibria.size() == 2)
