@@ -13,6 +13,7 @@
 #include "roro/topology/network_builder.h"
 #include "roro/topology/topologies.h"
 #include "random_modules.h"
+#include "overall_metric.h"
 
 namespace roro {
 namespace {
@@ -27,16 +28,7 @@ ModuleGraph RandomTopology(int which, const std::vector<int>& sizes, std::uint64
   return MakeTopology(spec, sizes);
 }
 
-// Overall metric blkdiag(p_K M_i) of a certificate.
-Eigen::MatrixXd OverallMetric(const Certificate& c, int state_size) {
-  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(state_size, state_size);
-  for (std::size_t k = 0; k < c.coupling_groups.size(); ++k)
-    for (int i : c.coupling_groups[k]) {
-      const ModuleCertificate& block = c.modules[i];
-      m.block(block.offset, block.offset, block.size, block.size) = c.group_weights[k] * block.DenseMetric();
-    }
-  return m;
-}
+using testing::OverallMetric;
 
 double MetricNorm(const Eigen::MatrixXd& m, const Eigen::VectorXd& x) { return std::sqrt(x.dot(m * x)); }
 

@@ -18,6 +18,7 @@
 #include "roro/topology/network_builder.h"
 #include "roro/topology/topologies.h"
 #include "support/test_support.h"
+#include "overall_metric.h"
 
 namespace roro {
 namespace {
@@ -42,15 +43,7 @@ Network InhibitoryNetwork(int modules, int size, double alpha, std::uint64_t see
   return network;
 }
 
-Eigen::MatrixXd OverallMetric(const Certificate& c, int state_size) {
-  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(state_size, state_size);
-  for (std::size_t k = 0; k < c.coupling_groups.size(); ++k)
-    for (int i : c.coupling_groups[k]) {
-      const ModuleCertificate& block = c.modules[i];
-      m.block(block.offset, block.offset, block.size, block.size) = c.group_weights[k] * block.DenseMetric();
-    }
-  return m;
-}
+using testing::OverallMetric;
 
 // Largest ||I + alpha J||_M over sampled slopes D (vertices, one module at a time, interior).
 double WorstSampledEulerFactor(const Network& network, const Eigen::MatrixXd& m, Rng& rng, int samples) {
