@@ -437,13 +437,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
 
   // 2. Combination.
   const Clock::time_point combination_start = Clock::now();
-  std::vector<Eigen::MatrixXd> metrics;
-  std::vector<double> rates;
-  for (const ModuleCertificate& m : certificate.modules) {
-    metrics.push_back(m.DenseMetric());
-    rates.push_back(m.rate);
-  }
-  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  const ModuleMetrics module_metrics = MakeModuleMetrics(certificate.modules);
   const bool want_euler = !options.rate_only || options.compute_max_alpha;
   if (want_euler) AttachEulerModuleProofs(network, certificate.modules);
   NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler,
@@ -465,13 +459,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       std::vector<ModuleCertificate> modules = certificate.modules;
       for (int i = 0; i < p; ++i)
         if (derived[i].size() > 0) modules[i] = derived_proofs[i].certificate;
-      std::vector<Eigen::MatrixXd> derived_metrics;
-      std::vector<double> derived_rates;
-      for (const ModuleCertificate& m : modules) {
-        derived_metrics.push_back(m.DenseMetric());
-        derived_rates.push_back(m.rate);
-      }
-      NetworkCombination second = CombineModules(network, MakeModuleMetrics(derived_metrics, derived_rates),
+      NetworkCombination second = CombineModules(network, MakeModuleMetrics(modules),
                                                  std::vector<bool>(p, true), want_euler, EulerModuleFactors(modules));
       if (second.proven) {
         combination = std::move(second);
@@ -541,13 +529,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
     }
   }
   if (rates_dropped) {
-    std::vector<Eigen::MatrixXd> scaled_metrics;
-    std::vector<double> scaled_rates;
-    for (const ModuleCertificate& m : certificate.modules) {
-      scaled_metrics.push_back(m.DenseMetric());
-      scaled_rates.push_back(m.rate);
-    }
-    NetworkCombination again = CombineModules(network, MakeModuleMetrics(scaled_metrics, scaled_rates),
+    NetworkCombination again = CombineModules(network, MakeModuleMetrics(certificate.modules),
                                               std::vector<bool>(p, true), want_euler,
                                               EulerModuleFactors(certificate.modules));
     if (!again.proven) return finish_not_certified(again.note, 0);
@@ -569,14 +551,8 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
     // coupling's cross terms exactly (euler_network_proof.h).
     const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, certificate.modules);
     if (!multipliers.empty()) {
-      std::vector<Eigen::MatrixXd> final_metrics;
-      std::vector<double> final_rates;
-      for (const ModuleCertificate& m : certificate.modules) {
-        final_metrics.push_back(m.DenseMetric());
-        final_rates.push_back(m.rate);
-      }
       const double factor =
-          ProveNetworkEulerFactor(network, CouplingLookup(network), MakeModuleMetrics(final_metrics, final_rates),
+          ProveNetworkEulerFactor(network, CouplingLookup(network), MakeModuleMetrics(certificate.modules),
                                   combination.groups, combination.weights, multipliers);
       if (factor < combination.euler.factor) {
         combination.euler.factor = factor;
@@ -646,17 +622,13 @@ void AssignClosedFormMetrics(Network& network) {
 double EulerFactorBound(const Network& network) {
   ThrowIfNotFinite(network);
   const int p = network.module_count();
-  std::vector<Eigen::MatrixXd> metrics;
-  std::vector<double> rates;
   std::vector<ModuleCertificate> modules;
   for (int i = 0; i < p; ++i) {
     ModuleProof proof = ProveInStoredMetric(network, i, 8);
     if (!proof.proven) return rigorous::kInfinity;
-    metrics.push_back(proof.certificate.DenseMetric());
-    rates.push_back(proof.certificate.rate);
     modules.push_back(std::move(proof.certificate));
   }
-  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  const ModuleMetrics module_metrics = MakeModuleMetrics(modules);
   AttachEulerModuleProofs(network, modules);
   const NetworkCombination combination = CombineModules(network, module_metrics, std::vector<bool>(p, true),
                                                         /*want_euler=*/true, EulerModuleFactors(modules));

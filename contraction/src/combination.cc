@@ -26,6 +26,16 @@ ModuleMetrics MakeModuleMetrics(std::vector<Eigen::MatrixXd> metrics, std::vecto
   return result;
 }
 
+ModuleMetrics MakeModuleMetrics(const std::vector<ModuleCertificate>& modules) {
+  std::vector<Eigen::MatrixXd> metrics;
+  std::vector<double> rates;
+  for (const ModuleCertificate& m : modules) {
+    metrics.push_back(m.DenseMetric());
+    rates.push_back(m.rate);
+  }
+  return MakeModuleMetrics(std::move(metrics), std::move(rates));
+}
+
 CouplingLookup::CouplingLookup(const Network& network) : blocks_(network.CouplingL()) {
   const int p = network.module_count();
   index_.assign(p, std::vector<int>(p, -1));

@@ -18,6 +18,7 @@
 
 #include <Eigen/Dense>
 
+#include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
 namespace roro {
@@ -31,6 +32,8 @@ struct ModuleMetrics {
 
 /// Module metrics with rigorous lambda_min lower bounds filled in.
 ModuleMetrics MakeModuleMetrics(std::vector<Eigen::MatrixXd> metrics, std::vector<double> rates);
+/// The same for the metrics and rates a list of module certificates claims.
+ModuleMetrics MakeModuleMetrics(const std::vector<ModuleCertificate>& modules);
 
 /// The blocks of L indexed for lookup (row, col) -> values.
 class CouplingLookup {

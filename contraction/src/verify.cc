@@ -73,8 +73,6 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
   const int p = network.module_count();
   if (static_cast<int>(c.modules.size()) != p)
     return Fail("certificate has " + std::to_string(c.modules.size()) + " modules, model has " + std::to_string(p));
-  std::vector<Eigen::MatrixXd> metrics;
-  std::vector<double> rates;
   for (int i = 0; i < p; ++i) {
     const ModuleCertificate& m = c.modules[i];
     if (m.offset != network.offsets()[i] || m.size != network.module(i).size())
@@ -82,10 +80,8 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
                   std::to_string(m.size) + ") does not match the model");
     const std::string problem = CheckModuleClaim(network, i, m);
     if (!problem.empty()) return Fail(problem);
-    metrics.push_back(m.DenseMetric());
-    rates.push_back(m.rate);
   }
-  const ModuleMetrics module_metrics = MakeModuleMetrics(std::move(metrics), std::move(rates));
+  const ModuleMetrics module_metrics = MakeModuleMetrics(c.modules);
   for (int i = 0; i < p; ++i)
     if (!(module_metrics.min_eigenvalues[i] > 0))
       return Fail("module " + std::to_string(i) + ": metric not proven positive definite");
