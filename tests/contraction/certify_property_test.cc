@@ -18,16 +18,6 @@
 namespace roro {
 namespace {
 
-ModuleGraph RandomTopology(int which, const std::vector<int>& sizes, std::uint64_t seed) {
-  TopologySpec spec;
-  const char* names[] = {"all", "gw", "random", "hierarchy", "none"};
-  spec.name = names[which % 5];
-  spec.seed = seed;
-  spec.keep = 0.5;
-  spec.extra = 0.5;
-  return MakeTopology(spec, sizes);
-}
-
 using testing::OverallMetric;
 
 double MetricNorm(const Eigen::MatrixXd& m, const Eigen::VectorXd& x) { return std::sqrt(x.dot(m * x)); }
@@ -96,23 +86,8 @@ TEST(CertifyProperty, CertifiedClaimsHoldOnRandomNetworks) {
   for (std::uint64_t seed = 0; seed < 240; ++seed) {
     Rng rng(seed * 7919 + 11);
     const int kind = static_cast<int>(seed % 4);
-    const int modules = 2 + static_cast<int>(rng.UniformInt(3));
-    std::vector<Module> parts;
-    std::vector<int> sizes;
-    for (int i = 0; i < modules; ++i) {
-      const int n = 2 + static_cast<int>(rng.UniformInt(4));
-      // Some symmetric modules inhibition-dominated: certified by the eigen-metric only.
-      parts.push_back(testing::RandomMixedModule(kind, n, seed * 100 + i, rng, (seed * 100 + i) % 8 == 2));
-      sizes.push_back(n);
-    }
-    NetworkBuilder builder;
-    builder.AddModules(parts)
-        .SetGraph(RandomTopology(static_cast<int>(seed / 4), sizes, seed))
-        .SetAlpha(rng.Uniform(0.05, 0.6))
-        .SetSeed(seed)
-        .SetCouplingInitScale(seed % 3 == 0 ? 2.0 : 0.3);
-    Network network = builder.Build();
-    AssignClosedFormMetrics(network);
+    // Some symmetric modules inhibition-dominated: certified by the eigen-metric only.
+    const Network network = testing::RandomMixedNetwork(seed, rng, /*with_inhibitory=*/true);
     CertifyOptions options;
     options.use_sdp = false;
     const CertificationResult result = Certify(network, options);

@@ -3,11 +3,15 @@
 // (certifiable by construction) or an imported dense matrix (sometimes stable, sometimes not).
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include <Eigen/Dense>
 
+#include "roro/contraction/certify.h"
 #include "roro/modules/generators.h"
 #include "roro/modules/random.h"
+#include "roro/topology/network_builder.h"
+#include "roro/topology/topologies.h"
 
 namespace roro::testing {
 
@@ -46,6 +50,39 @@ inline Module RandomMixedModule(int kind, int n, std::uint64_t seed, Rng& rng, b
       return Module::FromMatrix(ModuleKind::kDense, w);
     }
   }
+}
+
+/// The random mixed network of `seed` for the property tests, drawn from `rng` (which the caller
+/// seeds and may go on using): module kind seed % 4, 2..4 modules of 2..5 units, topology all,
+/// gw, random, hierarchy or none by seed / 4, alpha in [0.05, 0.6), strong coupling for every
+/// third seed, closed-form metrics assigned. `with_inhibitory`: some symmetric modules
+/// inhibition-dominated.
+inline Network RandomMixedNetwork(std::uint64_t seed, Rng& rng, bool with_inhibitory) {
+  const int kind = static_cast<int>(seed % 4);
+  const int modules = 2 + static_cast<int>(rng.UniformInt(3));
+  std::vector<Module> parts;
+  std::vector<int> sizes;
+  for (int i = 0; i < modules; ++i) {
+    const int n = 2 + static_cast<int>(rng.UniformInt(4));
+    const std::uint64_t module_seed = seed * 100 + i;
+    parts.push_back(RandomMixedModule(kind, n, module_seed, rng, with_inhibitory && module_seed % 8 == 2));
+    sizes.push_back(n);
+  }
+  const char* topologies[] = {"all", "gw", "random", "hierarchy", "none"};
+  TopologySpec topology;
+  topology.name = topologies[(seed / 4) % 5];
+  topology.seed = seed;
+  topology.keep = 0.5;
+  topology.extra = 0.5;
+  Network network = NetworkBuilder()
+                        .AddModules(parts)
+                        .SetGraph(MakeTopology(topology, sizes))
+                        .SetAlpha(rng.Uniform(0.05, 0.6))
+                        .SetSeed(seed)
+                        .SetCouplingInitScale(seed % 3 == 0 ? 2.0 : 0.3)
+                        .Build();
+  AssignClosedFormMetrics(network);
+  return network;
 }
 
 }  // namespace roro::testing

@@ -246,31 +246,9 @@ TEST(TrajectoryWitness, EveryWitnessOnRandomMixedNetworksChecksOut) {
   // Certify refutes, its witness must check out on its own terms (vertex: an eigenvalue with
   // positive real part, or an expanding Euler map; equilibria: substitution).
   int vertex = 0, equilibria = 0;
-  const char* topologies[] = {"all", "gw", "random", "hierarchy", "none"};
   for (std::uint64_t seed = 0; seed < 240; ++seed) {
     Rng rng(seed * 7919 + 11);
-    const int kind = static_cast<int>(seed % 4);
-    const int modules = 2 + static_cast<int>(rng.UniformInt(3));
-    std::vector<Module> parts;
-    std::vector<int> sizes;
-    for (int m = 0; m < modules; ++m) {
-      const int size = 2 + static_cast<int>(rng.UniformInt(4));
-      parts.push_back(testing::RandomMixedModule(kind, size, seed * 100 + m, rng));
-      sizes.push_back(size);
-    }
-    TopologySpec topology;
-    topology.name = topologies[(seed / 4) % 5];
-    topology.seed = seed;
-    topology.keep = 0.5;
-    topology.extra = 0.5;
-    Network network = NetworkBuilder()
-                          .AddModules(parts)
-                          .SetGraph(MakeTopology(topology, sizes))
-                          .SetAlpha(rng.Uniform(0.05, 0.6))
-                          .SetSeed(seed)
-                          .SetCouplingInitScale(seed % 3 == 0 ? 2.0 : 0.3)
-                          .Build();
-    AssignClosedFormMetrics(network);
+    const Network network = testing::RandomMixedNetwork(seed, rng, /*with_inhibitory=*/false);
     const CertificationResult result = Certify(network, NoSdp());
     if (result.verdict != Verdict::kRefuted) continue;
     SCOPED_TRACE("seed " + std::to_string(seed) + ": " + result.reason);
