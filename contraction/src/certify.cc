@@ -54,7 +54,7 @@ ModuleCertificate MakeModuleCertificate(const Network& network, int i) {
   ModuleCertificate m;
   m.offset = network.offsets()[i];
   m.size = network.module(i).size();
-  m.method = "none";
+  m.method = ModuleMethod::kNone;
   return m;
 }
 
@@ -88,7 +88,7 @@ ModuleProof ProveDenseMetricByVertices(const Eigen::MatrixXd& w, double g, const
     if (CheckVertexLmi(w, g, metric, rate, &why)) {
       proof.proven = true;
       proof.certificate = std::move(base);
-      proof.certificate.method = kMethodSdpVertices;
+      proof.certificate.method = ModuleMethod::kVertexLmi;
       proof.certificate.metric = metric;
       proof.certificate.rate = rate;
       return proof;
@@ -141,7 +141,7 @@ ModuleProof ProveBySdp(const Eigen::MatrixXd& w, double g, const CertifyOptions&
     return proof;
   }
   const Eigen::MatrixXd metric = 0.5 * (found.metric + found.metric.transpose());
-  base.metric_source = "sdp";
+  base.metric_source = MetricSource::kSdp;
   for (double fraction : {1.0, 1.0 - 1e-4, 0.99, 0.9, 0.5}) {
     const double rate = rigorous::Down(found.rate * fraction);
     std::string why;
@@ -156,7 +156,7 @@ ModuleProof ProveBySdp(const Eigen::MatrixXd& w, double g, const CertifyOptions&
     if (ok) {
       proof.proven = true;
       proof.certificate = base;
-      proof.certificate.method = found.method == "vertices" ? kMethodSdpVertices : kMethodSdpSector;
+      proof.certificate.method = found.method == "vertices" ? ModuleMethod::kVertexLmi : ModuleMethod::kSdpSector;
       proof.certificate.metric = metric;
       proof.certificate.rate = rate;
       if (found.method == "sector") proof.certificate.sector_multiplier = found.sector_multiplier;
@@ -179,7 +179,7 @@ ModuleProof ProveSymmetricInMetric(const Eigen::MatrixXd& w, double g, const Sym
   }
   proof.proven = true;
   proof.certificate = std::move(base);
-  proof.certificate.method = kMethodSymmetricEigen;
+  proof.certificate.method = ModuleMethod::kSymmetricEigen;
   proof.certificate.metric = metric;
   proof.certificate.rate = rate;
   proof.certificate.sector_multiplier = eigen.multiplier;
@@ -215,7 +215,7 @@ bool IsSymmetric(const Eigen::MatrixXd& w) { return w == w.transpose(); }
 ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
   const Eigen::MatrixXd& stored = network.metric_blocks()[i];
   ModuleCertificate base = MakeModuleCertificate(network, i);
-  base.metric_source = "network";
+  base.metric_source = MetricSource::kNetwork;
   const Eigen::MatrixXd& w = network.module(i).weights();
   if (IsDiagonal(stored)) return ProveInDiagonalMetric(w, network.slope_bound(), stored.diagonal(), base);
   if (IsSymmetric(w)) {
@@ -287,22 +287,6 @@ double Condition(const ModuleCertificate& m) {
 
 }  // namespace
 
-std::string_view ToString(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kCertified: return "certified";
-    case Verdict::kRefuted: return "refuted";
-    case Verdict::kInconclusive: return "inconclusive";
-  }
-  return "inconclusive";
-}
-
-Verdict ParseVerdict(std::string_view text) {
-  if (text == "certified") return Verdict::kCertified;
-  if (text == "refuted") return Verdict::kRefuted;
-  if (text == "inconclusive") return Verdict::kInconclusive;
-  throw std::invalid_argument("unknown verdict '" + std::string(text) + "'");
-}
-
 bool CertifyOptions::IsValid(std::string* error) const {
   auto fail = [&](const std::string& message) {
     if (error) *error = message;
@@ -348,19 +332,19 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       skew_candidate[i] = true;
     } else {
       ModuleCertificate base = MakeModuleCertificate(network, i);
-      base.metric_source = "closed-form";
+      base.metric_source = MetricSource::kClosedForm;
       const Eigen::VectorXd closed_form = ClosedFormMetricDiagonal(module, g);
       proof = ProveInDiagonalMetric(module.weights(), g, closed_form, base);
       if (!proof.proven) {
         notes += "; closed form: " + proof.note;
         // Identity (g ||W|| < 1) when the closed form was something else.
         if (!closed_form.isOnes(0.0)) {
-          base.metric_source = "identity";
+          base.metric_source = MetricSource::kIdentity;
           proof = ProveInDiagonalMetric(module.weights(), g, Eigen::VectorXd::Ones(module.size()), base);
         }
       }
       if (!proof.proven && IsSymmetric(module.weights())) {
-        base.metric_source = "eigen";
+        base.metric_source = MetricSource::kEigen;
         const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(module.weights(), g);
         if (eigen.proven) {
           proof = ProveSymmetricInMetric(module.weights(), g, eigen, eigen.metric, base);
@@ -383,14 +367,16 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
       report.method = proof.certificate.method;
       report.rate = proof.certificate.rate;
       report.metric_condition = Condition(proof.certificate);
-      report.note = proof.certificate.metric_source == "network" ? "" : "metric " + proof.certificate.metric_source;
+      report.note = proof.certificate.metric_source == MetricSource::kNetwork
+                        ? ""
+                        : "metric " + std::string(ToString(proof.certificate.metric_source));
     } else {
-      report.method = "none";
+      report.method = ModuleMethod::kNone;
       report.note = notes;
       unproven.push_back(i);
       ModuleProof placeholder;
       placeholder.certificate = MakeModuleCertificate(network, i);
-      placeholder.certificate.metric_source = "network";
+      placeholder.certificate.metric_source = MetricSource::kNetwork;
       placeholder.certificate.metric = network.metric_blocks()[i];
       proofs[i] = placeholder;
     }
@@ -451,7 +437,7 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
     for (int i = 0; i < p && all_proven; ++i) {
       if (derived[i].size() == 0) continue;
       ModuleCertificate base = MakeModuleCertificate(network, i);
-      base.metric_source = "derived from L";
+      base.metric_source = MetricSource::kDerivedFromCoupling;
       derived_proofs[i] = ProveInDiagonalMetric(network.module(i).weights(), g, derived[i], base);
       all_proven = derived_proofs[i].proven;
     }
