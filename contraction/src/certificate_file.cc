@@ -91,6 +91,17 @@ class Reader {
   std::string source_;
 };
 
+// A string field holding one of an enum's names (certify.h's tables).
+template <class Enum>
+Enum ParseField(const Reader& reader, const json& value, const std::string& field, Enum (*parse)(std::string_view)) {
+  const std::string text = reader.String(value, field);
+  try {
+    return parse(text);
+  } catch (const std::invalid_argument& error) {
+    reader.Fail(field, error.what());
+  }
+}
+
 }  // namespace
 
 Eigen::MatrixXd ModuleCertificate::DenseMetric() const {
@@ -109,7 +120,7 @@ json CertificateToJson(const Certificate& certificate) {
   out["discrete_factor"] = NumberOrNull(certificate.discrete_factor);
   out["max_alpha"] = certificate.max_alpha;
   out["model_sha256"] = certificate.model_sha256;
-  out["coupling_rule"] = certificate.coupling_rule;
+  out["coupling_rule"] = std::string(ToString(certificate.coupling_rule));
   out["coupling_residual"] = NumberOrNull(certificate.coupling_residual);
   out["verification"] = certificate.verification;
   json modules = json::array();
@@ -117,8 +128,8 @@ json CertificateToJson(const Certificate& certificate) {
     json entry;
     entry["offset"] = module.offset;
     entry["size"] = module.size;
-    entry["method"] = module.method;
-    entry["metric_source"] = module.metric_source;
+    entry["method"] = std::string(ToString(module.method));
+    entry["metric_source"] = std::string(ToString(module.metric_source));
     entry["rate"] = module.rate;
     if (module.is_diagonal()) {
       entry["metric_diagonal"] = VectorToJson(module.metric_diagonal);
@@ -160,7 +171,8 @@ Certificate CertificateFromJson(const json& input, const std::string& source) {
   c.discrete_factor = reader.Number(reader.Get(input, "discrete_factor", "discrete_factor"), "discrete_factor", true);
   c.max_alpha = reader.Number(reader.Get(input, "max_alpha", "max_alpha"), "max_alpha");
   c.model_sha256 = reader.String(reader.Get(input, "model_sha256", "model_sha256"), "model_sha256");
-  c.coupling_rule = reader.String(reader.Get(input, "coupling_rule", "coupling_rule"), "coupling_rule");
+  c.coupling_rule = ParseField(reader, reader.Get(input, "coupling_rule", "coupling_rule"), "coupling_rule",
+                               ParseCouplingRule);
   c.coupling_residual =
       reader.Number(reader.Get(input, "coupling_residual", "coupling_residual"), "coupling_residual", true);
   c.verification = reader.String(reader.Get(input, "verification", "verification"), "verification");
@@ -174,9 +186,9 @@ Certificate CertificateFromJson(const json& input, const std::string& source) {
     m.offset = reader.Integer(reader.Get(entry, "offset", field + ".offset"), field + ".offset");
     m.size = reader.Integer(reader.Get(entry, "size", field + ".size"), field + ".size");
     if (m.size < 1) reader.Fail(field + ".size", "must be >= 1");
-    m.method = reader.String(reader.Get(entry, "method", field + ".method"), field + ".method");
-    m.metric_source = reader.String(reader.Get(entry, "metric_source", field + ".metric_source"),
-                                    field + ".metric_source");
+    m.method = ParseField(reader, reader.Get(entry, "method", field + ".method"), field + ".method", ParseModuleMethod);
+    m.metric_source = ParseField(reader, reader.Get(entry, "metric_source", field + ".metric_source"),
+                                 field + ".metric_source", ParseMetricSource);
     m.rate = reader.Number(reader.Get(entry, "rate", field + ".rate"), field + ".rate");
     const bool has_diagonal = entry.contains("metric_diagonal");
     const bool has_dense = entry.contains("metric");

@@ -2,14 +2,18 @@
 // and the final solver-free re-check.
 #include "roro/contraction/certify.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
 
 #include "certificate_check.h"
 #include "combine_network.h"
-#include "euler_module_proof.h"
+#include "coupling_skew_metric.h"
 #include "euler_network_proof.h"
+#include "module_certification.h"
 #include "module_proofs.h"
 #include "refute.h"
 #include "rigorous_arithmetic.h"
@@ -21,12 +25,25 @@ namespace roro {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using contraction_internal::AttachEulerModuleProofs;
+using contraction_internal::EulerModuleFactors;
+using contraction_internal::MakeModuleCertificate;
+using contraction_internal::ModuleOutcome;
+using contraction_internal::ModuleProof;
+
+// Seed of the refutation searches (random Jacobian vertices, drives and initial states): fixed,
+// so that a model gets the same verdict and the same witness on every run.
+constexpr std::uint64_t kRefutationSeed = 0x5EED;
+// The alpha a refutation search is given when the continuous-time claim failed: alpha <= 0 asks
+// for a continuous-time witness (a Hurwitz-violating vertex), which refutes the Euler map too.
+constexpr double kContinuousTimeWitness = 0;
+// Rescaled metric blocks are rounded: a module's rate is re-proven in them at these fractions of
+// the claimed rate, largest first (the last ulps are all that rounding can take).
+constexpr std::array<double, 3> kRescaledRateFractions = {1.0 - 1e-9, 1.0 - 1e-6, 1.0 - 1e-3};
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-bool IsDiagonal(const Eigen::MatrixXd& m) { return (m - Eigen::MatrixXd(m.diagonal().asDiagonal())).isZero(0.0); }
 
 void ThrowIfNotFinite(const Network& network) {
   for (int i = 0; i < network.module_count(); ++i)
@@ -43,265 +60,321 @@ void ThrowIfNotFinite(const Network& network) {
     throw std::invalid_argument("network: slope_bound " + std::to_string(network.slope_bound()) + " is not positive");
 }
 
-// A candidate module proof: metric, rate, method.
-struct ModuleProof {
-  bool proven = false;
-  ModuleCertificate certificate;
-  std::string note;
-};
-
-ModuleCertificate MakeModuleCertificate(const Network& network, int i) {
-  ModuleCertificate m;
-  m.offset = network.offsets()[i];
-  m.size = network.module(i).size();
-  m.method = "none";
-  return m;
-}
-
-// Rate of a dense metric by the vertex LMI (n small): estimate by generalized eigenvalues,
-// then prove slightly below the estimate.
-ModuleProof ProveDenseMetricByVertices(const Eigen::MatrixXd& w, double g, const Eigen::MatrixXd& metric,
-                                       ModuleCertificate base) {
-  ModuleProof proof;
-  const Eigen::Index n = w.rows();
-  double estimate = rigorous::kInfinity;
-  for (long mask = 0; mask < (1L << n); ++mask) {
-    Eigen::VectorXd d(n);
-    for (Eigen::Index k = 0; k < n; ++k) d(k) = (mask >> k) & 1 ? g : 0.0;
-    const Eigen::MatrixXd j = -Eigen::MatrixXd::Identity(n, n) + w * d.asDiagonal();
-    const Eigen::MatrixXd q = -(metric * j + j.transpose() * metric);
-    Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> solver(0.5 * (q + q.transpose()), 2.0 * metric,
-                                                                     Eigen::EigenvaluesOnly);
-    if (solver.info() != Eigen::Success) {
-      proof.note = "metric is not positive definite";
-      return proof;
-    }
-    estimate = std::min(estimate, solver.eigenvalues().minCoeff());
-  }
-  if (!(estimate > 0)) {
-    proof.note = "no positive rate in this metric (vertex estimate " + std::to_string(estimate) + ")";
-    return proof;
-  }
-  for (double fraction : {1.0 - 1e-6, 1.0 - 1e-3, 0.9, 0.5}) {
-    const double rate = rigorous::Down(estimate * fraction);
-    std::string why;
-    if (CheckVertexLmi(w, g, metric, rate, &why)) {
-      proof.proven = true;
-      proof.certificate = std::move(base);
-      proof.certificate.method = kMethodSdpVertices;
-      proof.certificate.metric = metric;
-      proof.certificate.rate = rate;
-      return proof;
-    }
-    proof.note = why;
-  }
-  return proof;
-}
-
-ModuleProof ProveInDiagonalMetric(const Eigen::MatrixXd& w, double g, const Eigen::VectorXd& diagonal,
-                                  ModuleCertificate base) {
-  ModuleProof proof;
-  const ModuleRateProof rate = ProveDiagonalMetricRate(w, g, diagonal);
-  if (!rate.proven) {
-    proof.note = rate.message;
-    // Small modules: the vertex LMI in the same diagonal metric is exact where the comparison
-    // and norm bounds are conservative.
-    if (w.rows() <= 10 && diagonal.allFinite() && diagonal.minCoeff() > 0) {
-      ModuleProof vertex = ProveDenseMetricByVertices(w, g, diagonal.asDiagonal(), base);
-      if (vertex.proven) {
-        vertex.certificate.metric = Eigen::MatrixXd();
-        vertex.certificate.metric_diagonal = diagonal;
-        return vertex;
-      }
-      proof.note += "; vertex LMI: " + vertex.note;
-    }
-    return proof;
-  }
-  proof.proven = true;
-  proof.certificate = std::move(base);
-  proof.certificate.method = rate.method;
-  proof.certificate.rate = rate.rate;
-  proof.certificate.metric_diagonal = diagonal;
-  return proof;
-}
-
-ModuleProof ProveBySdp(const Eigen::MatrixXd& w, double g, const CertifyOptions& options, double seconds_left,
-                       ModuleCertificate base) {
-  ModuleProof proof;
-  MetricLmiOptions sdp = options.sdp;
-  sdp.slope_bound = g;
-  sdp.timeout_seconds = std::max(0.1, std::min(sdp.timeout_seconds, seconds_left));
-  const MetricLmiResult found = FindMetricBySdp(w, sdp);
-  if (found.status == MetricLmiStatus::kSolverUnavailable) {
-    proof.note = "Tier 2 unavailable: " + found.message;
-    return proof;
-  }
-  if (found.status != MetricLmiStatus::kFound) {
-    proof.note = "Tier 2 (" + std::string(ToString(found.status)) + "): " + found.message;
-    return proof;
-  }
-  const Eigen::MatrixXd metric = 0.5 * (found.metric + found.metric.transpose());
-  base.metric_source = "sdp";
-  for (double fraction : {1.0, 1.0 - 1e-4, 0.99, 0.9, 0.5}) {
-    const double rate = rigorous::Down(found.rate * fraction);
-    std::string why;
-    bool ok = false;
-    if (found.method == "vertices") {
-      ok = CheckVertexLmi(w, g, metric, rate, &why);
-    } else if (found.method == "sector") {
-      ok = CheckSectorLmi(w, g, metric, found.sector_multiplier, rate, &why);
-    } else {
-      why = "unknown Tier-2 method '" + found.method + "'";
-    }
-    if (ok) {
-      proof.proven = true;
-      proof.certificate = base;
-      proof.certificate.method = found.method == "vertices" ? kMethodSdpVertices : kMethodSdpSector;
-      proof.certificate.metric = metric;
-      proof.certificate.rate = rate;
-      if (found.method == "sector") proof.certificate.sector_multiplier = found.sector_multiplier;
-      return proof;
-    }
-    proof.note = "Tier 2 answer not verified: " + why;
-  }
-  return proof;
-}
-
-// The eigen-metric's sector proof for a symmetric W, in `metric` (the eigen-metric itself, or a
-// stored copy of it).
-ModuleProof ProveSymmetricInMetric(const Eigen::MatrixXd& w, double g, const SymmetricEigenProof& eigen,
-                                   const Eigen::MatrixXd& metric, ModuleCertificate base) {
-  ModuleProof proof;
-  const double rate = ProveSectorRateWithMultiplier(w, g, metric, eigen.multiplier, eigen.claimed_rate);
-  if (!(rate > 0)) {
-    proof.note = "eigen-metric multiplier: sector LMI not proven in this metric";
-    return proof;
-  }
-  proof.proven = true;
-  proof.certificate = std::move(base);
-  proof.certificate.method = kMethodSymmetricEigen;
-  proof.certificate.metric = metric;
-  proof.certificate.rate = rate;
-  proof.certificate.sector_multiplier = eigen.multiplier;
-  return proof;
-}
-
-// Discrete-time proofs of the modules alone at the network's alpha, for the modules whose rate
-// was proven by a sector S-procedure (their multiplier seeds the discrete one). Each is checked
-// rigorously; modules without one keep +inf and the rate route.
-void AttachEulerModuleProofs(const Network& network, std::vector<ModuleCertificate>& modules) {
-  for (int i = 0; i < static_cast<int>(modules.size()); ++i) {
-    ModuleCertificate& m = modules[i];
-    m.euler_factor = rigorous::kInfinity;
-    m.euler_multiplier.resize(0);
-    if (m.sector_multiplier.size() != m.size) continue;
-    const EulerModuleProof proof = ProveEulerFactorInMetric(network.module(i).weights(), network.slope_bound(),
-                                                            m.DenseMetric(), m.sector_multiplier, network.alpha());
-    if (!proof.proven || !(proof.factor < 1)) continue;
-    m.euler_factor = proof.factor;
-    m.euler_multiplier = proof.multiplier;
-  }
-}
-
-std::vector<double> EulerModuleFactors(const std::vector<ModuleCertificate>& modules) {
-  std::vector<double> factors;
-  for (const ModuleCertificate& m : modules) factors.push_back(m.euler_factor);
-  return factors;
-}
-
-bool IsSymmetric(const Eigen::MatrixXd& w) { return w == w.transpose(); }
-
-// Proof in the network's stored metric (what metric-skew coupling needs).
-ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
-  const Eigen::MatrixXd& stored = network.metric_blocks()[i];
-  ModuleCertificate base = MakeModuleCertificate(network, i);
-  base.metric_source = "network";
-  const Eigen::MatrixXd& w = network.module(i).weights();
-  if (IsDiagonal(stored)) return ProveInDiagonalMetric(w, network.slope_bound(), stored.diagonal(), base);
-  if (IsSymmetric(w)) {
-    const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(w, network.slope_bound());
-    if (eigen.proven) {
-      ModuleProof proof = ProveSymmetricInMetric(w, network.slope_bound(), eigen, stored, base);
-      if (proof.proven) return proof;
-    }
-  }
-  if (w.rows() <= max_vertex_size) return ProveDenseMetricByVertices(w, network.slope_bound(), stored, base);
-  ModuleProof none;
-  none.note = "stored dense metric: vertex check limited to n <= " + std::to_string(max_vertex_size);
-  return none;
-}
-
-// The diagonal metric a fixed L is skew in, if any: p_i[a] (L_ij)_ab = -(L_ji)_ba p_j[b] for every
-// nonzero entry, propagated from index to index (breadth first, 1 at each root). Empty when an
-// entry has no mirror of the opposite sign or an index of a coupled module is never reached.
-// Only a proposal: module rates are proven in it and the residual M L + L^T M is re-bounded.
-std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network) {
-  const int n = network.state_size();
-  const Eigen::MatrixXd l = network.DenseCoupling();
-  const std::vector<int>& offsets = network.offsets();
-  const int p = network.module_count();
-  std::vector<int> module_of(n);
-  for (int i = 0; i < p; ++i)
-    for (int k = 0; k < network.module(i).size(); ++k) module_of[offsets[i] + k] = i;
-  Eigen::VectorXd weight = Eigen::VectorXd::Zero(n);
-  std::vector<char> coupled(p, 0);
-  for (int root = 0; root < n; ++root) {
-    if (weight(root) != 0) continue;
-    bool has_edge = false;
-    for (int b = 0; b < n && !has_edge; ++b) has_edge = l(root, b) != 0 || l(b, root) != 0;
-    if (!has_edge) continue;
-    weight(root) = 1;
-    std::vector<int> queue = {root};
-    for (std::size_t head = 0; head < queue.size(); ++head) {
-      const int a = queue[head];
-      for (int b = 0; b < n; ++b) {
-        if (l(a, b) == 0 && l(b, a) == 0) continue;
-        if (module_of[a] == module_of[b]) return {};  // L has no diagonal blocks; be safe
-        if (l(a, b) == 0 || l(b, a) == 0) return {};  // one-sided entry: no diagonal metric
-        const double ratio = -l(a, b) / l(b, a);       // p[b] / p[a]
-        if (!(ratio > 0) || !std::isfinite(ratio)) return {};
-        coupled[module_of[a]] = coupled[module_of[b]] = 1;
-        if (weight(b) == 0) {
-          weight(b) = weight(a) * ratio;
-          queue.push_back(b);
-        }
-      }
-    }
-  }
-  // One scale for all: per-module normalization would break the skew between modules.
-  const double largest = weight.maxCoeff();
-  std::vector<Eigen::VectorXd> metrics(p);
-  for (int i = 0; i < p; ++i) {
-    if (!coupled[i]) continue;
-    metrics[i] = weight.segment(offsets[i], network.module(i).size()) / largest;
-    if (!(metrics[i].minCoeff() > 0) || !metrics[i].allFinite()) return {};
-  }
-  return metrics;
-}
-
 double Condition(const ModuleCertificate& m) {
   if (m.is_diagonal()) return m.metric_diagonal.maxCoeff() / m.metric_diagonal.minCoeff();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(m.metric, Eigen::EigenvaluesOnly);
   return solver.eigenvalues().maxCoeff() / solver.eigenvalues().minCoeff();
 }
 
-}  // namespace
+// The report's figures of a proven module (its note is the caller's).
+void DescribeProof(const ModuleCertificate& m, ModuleReport& report) {
+  report.method = m.method;
+  report.rate = m.rate;
+  report.metric_condition = Condition(m);
+}
 
-std::string_view ToString(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kCertified: return "certified";
-    case Verdict::kRefuted: return "refuted";
-    case Verdict::kInconclusive: return "inconclusive";
+// One call of Certify: the network, the options, the clock and the result being filled in. Each
+// step is one member; Certify calls them in order and stops at the first that fails.
+class CertifyRun {
+ public:
+  CertifyRun(const Network& network, const CertifyOptions& options)
+      : network_(network),
+        options_(options),
+        start_(Clock::now()),
+        want_euler_(!options.rate_only || options.compute_max_alpha),
+        skew_candidate_(network.module_count(), false) {
+    Certificate& c = certificate();
+    c.slope_bound = network.slope_bound();
+    c.alpha = network.alpha();
+    c.model_sha256 = ModelSha256(network);
+    c.verification = kVerificationMethod;
+    c.discrete_factor = rigorous::kInfinity;
   }
-  return "inconclusive";
+
+  // 1. Each module's rate, in the first metric that proves it.
+  void ProveModules();
+  // Why not every module was proven ("" when every one was).
+  std::string UnprovenModules() const;
+  // 2. The network rate from the module rates (and the metric derived from a fixed L if the
+  // stored metrics do not combine).
+  NetworkCombination CombineModules();
+  // 3. Writes the module metrics the combination rescaled (to make a fixed L metric-skew) into
+  // the certificate.
+  void ScaleModuleMetrics(const NetworkCombination& combination);
+  // 4. Re-proves the rescaled modules in their rounded blocks and combines again if a rate
+  // dropped; records the network rate. "" or why it failed.
+  std::string ReproveScaledModules(NetworkCombination& combination);
+  // 5. The Euler map's factor at the model's alpha, and the largest alpha it contracts for.
+  void ProveEulerFactor(NetworkCombination& combination);
+  // 6. The verdict: the Euler map must contract (unless rate only) and the certificate must pass
+  // the solver-free re-check on its own.
+  CertificationResult Conclude(const NetworkCombination& combination);
+
+  // A verdict other than certified: refuted if a witness is found, else inconclusive. The
+  // witness is looked for at `witness_alpha` (kContinuousTimeWitness or the model's alpha).
+  CertificationResult NotCertified(const std::string& reason, double witness_alpha);
+
+ private:
+  Certificate& certificate() { return result_.certificate; }
+  void ProveModulesInCouplingMetric(NetworkCombination& combination);
+  NetworkCombination CombineAgain(const std::vector<ModuleCertificate>& modules) const;
+  void RecordCombination(const NetworkCombination& combination);
+  RefutationSearch SearchWitness(double witness_alpha) const;
+
+  const Network& network_;
+  const CertifyOptions& options_;
+  const Clock::time_point start_;
+  const bool want_euler_;  // the Euler factor or max_alpha is asked for
+  CertificationResult result_;
+  std::vector<bool> skew_candidate_;  // proven in the stored metric (the one L was built with)
+  std::vector<int> unproven_;
+  bool timed_out_ = false;
+};
+
+void CertifyRun::ProveModules() {
+  for (int i = 0; i < network_.module_count(); ++i) {
+    const Clock::time_point module_start = Clock::now();
+    ModuleReport report;
+    report.index = i;
+    report.kind = std::string(ToString(network_.module(i).kind()));
+    const ModuleOutcome outcome = contraction_internal::ProveModule(network_, i, options_, start_);
+    if (outcome.out_of_time) timed_out_ = true;
+    if (outcome.proof.proven) {
+      const ModuleCertificate& m = outcome.proof.certificate;
+      skew_candidate_[i] = outcome.in_stored_metric;
+      certificate().modules.push_back(m);
+      DescribeProof(m, report);
+      report.note = m.metric_source == MetricSource::kNetwork ? "" : "metric " + std::string(ToString(m.metric_source));
+    } else {
+      // A placeholder in the stored metric, so that even this certificate has every block.
+      ModuleCertificate placeholder = MakeModuleCertificate(network_, i);
+      placeholder.metric_source = MetricSource::kNetwork;
+      placeholder.metric = network_.metric_blocks()[i];
+      certificate().modules.push_back(std::move(placeholder));
+      report.method = ModuleMethod::kNone;
+      report.note = outcome.notes;
+      unproven_.push_back(i);
+    }
+    report.seconds = SecondsSince(module_start);
+    result_.module_reports.push_back(report);
+    if (SecondsSince(start_) > options_.timeout_seconds) timed_out_ = true;
+  }
+  result_.seconds_modules = SecondsSince(start_);
 }
 
-Verdict ParseVerdict(std::string_view text) {
-  if (text == "certified") return Verdict::kCertified;
-  if (text == "refuted") return Verdict::kRefuted;
-  if (text == "inconclusive") return Verdict::kInconclusive;
-  throw std::invalid_argument("unknown verdict '" + std::string(text) + "'");
+std::string CertifyRun::UnprovenModules() const {
+  if (unproven_.empty()) return "";
+  if (timed_out_) return "timeout after " + std::to_string(options_.timeout_seconds) + " s";
+  return std::to_string(unproven_.size()) + " module(s) not certified (first: module " + std::to_string(unproven_[0]) +
+         ": " + result_.module_reports[unproven_[0]].note + ")";
 }
+
+NetworkCombination CertifyRun::CombineModules() {
+  const Clock::time_point combination_start = Clock::now();
+  const ModuleMetrics module_metrics = MakeModuleMetrics(certificate().modules);
+  if (want_euler_) AttachEulerModuleProofs(network_, certificate().modules);
+  NetworkCombination combination = roro::CombineModules(network_, module_metrics, skew_candidate_, want_euler_,
+                                                        EulerModuleFactors(certificate().modules));
+  if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
+    ProveModulesInCouplingMetric(combination);
+  result_.seconds_combination = SecondsSince(combination_start);
+  RecordCombination(combination);
+  const std::vector<ModuleCertificate>& modules = certificate().modules;
+  result_.slowest_module = 0;
+  for (int i = 1; i < network_.module_count(); ++i)
+    if (modules[i].rate < modules[result_.slowest_module].rate) result_.slowest_module = i;
+  return combination;
+}
+
+// A fixed L trained with other diagonal module metrics (another normalization, Perron vectors,
+// ...): read the metric off L itself, prove the modules in it and combine again; kept only if
+// that combination is proven.
+void CertifyRun::ProveModulesInCouplingMetric(NetworkCombination& combination) {
+  const std::vector<Eigen::VectorXd> derived = contraction_internal::DiagonalMetricsFromCoupling(network_);
+  if (derived.empty()) return;
+  std::vector<ModuleCertificate> modules = certificate().modules;
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (derived[i].size() == 0) continue;
+    ModuleCertificate base = MakeModuleCertificate(network_, i);
+    base.metric_source = MetricSource::kDerivedFromCoupling;
+    ModuleProof proof = contraction_internal::ProveInDiagonalMetric(network_.module(i).weights(),
+                                                                    network_.slope_bound(), derived[i], base);
+    if (!proof.proven) return;
+    modules[i] = std::move(proof.certificate);
+  }
+  NetworkCombination second = CombineAgain(modules);
+  if (!second.proven) return;
+  combination = std::move(second);
+  certificate().modules = std::move(modules);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (derived[i].size() == 0) continue;
+    ModuleReport& report = result_.module_reports[i];
+    DescribeProof(certificate().modules[i], report);
+    report.note = "metric derived from L (diagonal metric in which L is skew)";
+  }
+}
+
+// Combination of `modules` as they stand, every module a metric-skew candidate (their metrics
+// are the ones the coupling is now measured in).
+NetworkCombination CertifyRun::CombineAgain(const std::vector<ModuleCertificate>& modules) const {
+  return roro::CombineModules(network_, MakeModuleMetrics(modules), std::vector<bool>(network_.module_count(), true),
+                              want_euler_, EulerModuleFactors(modules));
+}
+
+void CertifyRun::RecordCombination(const NetworkCombination& combination) {
+  Certificate& c = certificate();
+  c.coupling_rule = combination.rule;
+  c.coupling_residual = combination.residual;
+  c.coupling_groups = combination.groups;
+  c.group_weights = combination.weights;
+}
+
+// The certificate must carry the scaled blocks (and sector multipliers, which scale with M).
+void CertifyRun::ScaleModuleMetrics(const NetworkCombination& combination) {
+  for (int i = 0; i < network_.module_count(); ++i) {
+    const double s = combination.module_scales[i];
+    if (s == 1.0) continue;
+    ModuleCertificate& m = certificate().modules[i];
+    if (m.is_diagonal()) {
+      m.metric_diagonal *= s;
+    } else {
+      m.metric *= s;
+    }
+    m.sector_multiplier *= s;
+    m.euler_multiplier *= s;  // the discrete LMI is homogeneous in (M, T) too
+    ModuleReport& report = result_.module_reports[i];
+    report.note += std::string(report.note.empty() ? "" : "; ") + "metric scaled by " + std::to_string(s) +
+                   " so that L is metric-skew";
+  }
+}
+
+// The scaled blocks are rounded: re-prove each scaled module's rate in them (backing off a little
+// where rounding took the last ulps), and if any rate dropped, combine again with the rates that
+// hold, so that the certificate stands on its own.
+std::string CertifyRun::ReproveScaledModules(NetworkCombination& combination) {
+  bool rates_dropped = false;
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (combination.module_scales[i] == 1.0) continue;
+    ModuleCertificate& m = certificate().modules[i];
+    const double claimed = m.rate;
+    bool holds = CheckModuleClaim(network_, i, m).empty();
+    for (double fraction : kRescaledRateFractions) {
+      if (holds) break;
+      m.rate = rigorous::Down(claimed * fraction);
+      holds = CheckModuleClaim(network_, i, m).empty();
+    }
+    if (!holds) return "module " + std::to_string(i) + ": rate not re-proven in its rescaled metric";
+    if (m.rate != claimed) {
+      rates_dropped = true;
+      result_.module_reports[i].rate = m.rate;
+    }
+    if (std::isfinite(m.euler_factor) &&
+        !CheckEulerSectorLmi(network_.module(i).weights(), network_.slope_bound(), m.DenseMetric(), m.euler_multiplier,
+                             network_.alpha(), m.euler_factor, nullptr)) {
+      m.euler_factor = rigorous::kInfinity;  // rounding of the scaled blocks: fall back to the rate route
+      m.euler_multiplier.resize(0);
+      rates_dropped = true;
+    }
+  }
+  if (rates_dropped) {
+    NetworkCombination again = CombineAgain(certificate().modules);
+    if (!again.proven) return again.note;
+    for (double s : again.module_scales)
+      if (s != 1.0) return "rescaled metrics did not settle";
+    combination = std::move(again);
+    RecordCombination(combination);
+  }
+  certificate().rate = combination.rate;
+  result_.continuous_rate = combination.rate;
+  return "";
+}
+
+void CertifyRun::ProveEulerFactor(NetworkCombination& combination) {
+  Certificate& c = certificate();
+  bool network_route = false;
+  if (want_euler_) {
+    // Where every module carries a discrete multiplier, the whole network's Euler LMI sees the
+    // coupling's cross terms exactly (euler_network_proof.h).
+    const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network_, c.modules);
+    if (!multipliers.empty()) {
+      const double factor = ProveNetworkEulerFactor(network_, CouplingLookup(network_), MakeModuleMetrics(c.modules),
+                                                    combination.groups, combination.weights, multipliers);
+      if (factor < combination.euler.factor) {
+        combination.euler.factor = factor;
+        network_route = true;
+      }
+      if (factor < 1) combination.euler.max_alpha = std::max(combination.euler.max_alpha, network_.alpha());
+    }
+    if (options_.compute_max_alpha) c.max_alpha = combination.euler.max_alpha;
+    if (!options_.rate_only) c.discrete_factor = combination.euler.factor;
+  }
+  // Module proofs the network's factor did not use are left out of the certificate.
+  if (!want_euler_ || !(combination.euler.module_route || network_route))
+    for (ModuleCertificate& m : c.modules) {
+      m.euler_factor = rigorous::kInfinity;
+      m.euler_multiplier.resize(0);
+    }
+}
+
+CertificationResult CertifyRun::Conclude(const NetworkCombination& combination) {
+  const Clock::time_point verification_start = Clock::now();
+  Certificate& c = certificate();
+  if (!options_.rate_only && !(c.discrete_factor < 1)) {
+    const double claimed = c.discrete_factor;
+    c.discrete_factor = rigorous::kInfinity;
+    result_.seconds_verification = SecondsSince(verification_start);
+    return NotCertified("continuous-time contraction proven at rate " + std::to_string(combination.rate) +
+                            ", but the Euler map at alpha = " + std::to_string(network_.alpha()) +
+                            " is not proven contracting (factor bound " + std::to_string(claimed) +
+                            ", largest certified alpha " + std::to_string(c.max_alpha) + ")",
+                        network_.alpha());
+  }
+  c.verdict = Verdict::kCertified;  // the re-check only looks at certificates that claim it
+  const CertificateCheck check = CheckCertificateClaims(network_, c, &c.model_sha256);
+  result_.seconds_verification = SecondsSince(verification_start);
+  if (check.ok) {
+    result_.verdict = Verdict::kCertified;
+    result_.reason = check.reason;
+  } else {
+    c.verdict = Verdict::kInconclusive;
+    result_.verdict = Verdict::kInconclusive;
+    result_.reason = "internal re-check failed: " + check.reason;
+  }
+  result_.seconds_total = SecondsSince(start_);
+  return std::move(result_);
+}
+
+// An unstable Jacobian vertex; failing that, two distinct equilibria under one constant drive (a
+// trajectory witness), but not after a proven continuous rate: the flow then has exactly one
+// equilibrium per drive, and the Euler map has the same ones.
+RefutationSearch CertifyRun::SearchWitness(double witness_alpha) const {
+  RefutationSearch search = SearchUnstableVertex(network_, witness_alpha, kRefutationSeed);
+  if (search.witness || result_.continuous_rate > 0) return search;
+  const EquilibriumSearch equilibria = SearchSeparatingEquilibria(network_, witness_alpha, kRefutationSeed);
+  if (equilibria.witness) {
+    search.witness = equilibria.witness;
+  } else {
+    search.note += "; " + equilibria.note;
+  }
+  return search;
+}
+
+CertificationResult CertifyRun::NotCertified(const std::string& reason, double witness_alpha) {
+  const RefutationSearch search = SearchWitness(witness_alpha);
+  if (search.witness) {
+    result_.verdict = Verdict::kRefuted;
+    result_.witness = search.witness;
+    result_.reason = reason + "; refuted: " + search.witness->description;
+  } else {
+    result_.verdict = Verdict::kInconclusive;
+    result_.reason = reason + "; " + search.note;
+  }
+  certificate().verdict = result_.verdict;
+  result_.seconds_total = SecondsSince(start_);
+  return std::move(result_);
+}
+
+}  // namespace
 
 bool CertifyOptions::IsValid(std::string* error) const {
   auto fail = [&](const std::string& message) {
@@ -319,284 +392,17 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("CertifyOptions: " + error);
   ThrowIfNotFinite(network);
-  const Clock::time_point start = Clock::now();
-  const double g = network.slope_bound();
-  const int p = network.module_count();
-
-  CertificationResult result;
-  Certificate& certificate = result.certificate;
-  certificate.slope_bound = g;
-  certificate.alpha = network.alpha();
-  certificate.model_sha256 = ModelSha256(network);
-  certificate.verification = kVerificationMethod;
-  certificate.discrete_factor = rigorous::kInfinity;
-
-  // 1. Module proofs.
-  std::vector<ModuleProof> proofs(p);
-  std::vector<bool> skew_candidate(p, false);
-  std::vector<int> unproven;
-  bool timed_out = false;
-  for (int i = 0; i < p; ++i) {
-    const Clock::time_point module_start = Clock::now();
-    const Module& module = network.module(i);
-    ModuleReport report;
-    report.index = i;
-    report.kind = std::string(ToString(module.kind()));
-    ModuleProof proof = ProveInStoredMetric(network, i, std::min(options.sdp.max_vertex_size, 12));
-    std::string notes = proof.proven ? "" : "stored metric: " + proof.note;
-    if (proof.proven) {
-      skew_candidate[i] = true;
-    } else {
-      ModuleCertificate base = MakeModuleCertificate(network, i);
-      base.metric_source = "closed-form";
-      const Eigen::VectorXd closed_form = ClosedFormMetricDiagonal(module, g);
-      proof = ProveInDiagonalMetric(module.weights(), g, closed_form, base);
-      if (!proof.proven) {
-        notes += "; closed form: " + proof.note;
-        // Identity (g ||W|| < 1) when the closed form was something else.
-        if (!closed_form.isOnes(0.0)) {
-          base.metric_source = "identity";
-          proof = ProveInDiagonalMetric(module.weights(), g, Eigen::VectorXd::Ones(module.size()), base);
-        }
-      }
-      if (!proof.proven && IsSymmetric(module.weights())) {
-        base.metric_source = "eigen";
-        const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(module.weights(), g);
-        if (eigen.proven) {
-          proof = ProveSymmetricInMetric(module.weights(), g, eigen, eigen.metric, base);
-        } else {
-          notes += "; " + eigen.message;
-        }
-      }
-      if (!proof.proven && options.use_sdp) {
-        const double left = options.timeout_seconds - SecondsSince(start);
-        if (left <= 0) {
-          timed_out = true;
-        } else {
-          proof = ProveBySdp(module.weights(), g, options, left, base);
-          if (!proof.proven) notes += "; " + proof.note;
-        }
-      }
-    }
-    if (proof.proven) {
-      proofs[i] = proof;
-      report.method = proof.certificate.method;
-      report.rate = proof.certificate.rate;
-      report.metric_condition = Condition(proof.certificate);
-      report.note = proof.certificate.metric_source == "network" ? "" : "metric " + proof.certificate.metric_source;
-    } else {
-      report.method = "none";
-      report.note = notes;
-      unproven.push_back(i);
-      ModuleProof placeholder;
-      placeholder.certificate = MakeModuleCertificate(network, i);
-      placeholder.certificate.metric_source = "network";
-      placeholder.certificate.metric = network.metric_blocks()[i];
-      proofs[i] = placeholder;
-    }
-    report.seconds = SecondsSince(module_start);
-    result.module_reports.push_back(report);
-    if (SecondsSince(start) > options.timeout_seconds) timed_out = true;
-  }
-  for (const ModuleProof& proof : proofs) certificate.modules.push_back(proof.certificate);
-  result.seconds_modules = SecondsSince(start);
-
-  auto finish_not_certified = [&](std::string reason, double alpha_for_witness) {
-    RefutationSearch search = SearchUnstableVertex(network, alpha_for_witness, 0x5EED);
-    // No unstable vertex found: look for two distinct equilibria under one constant drive (a
-    // trajectory witness). Not after a proven continuous rate: the flow then has exactly one
-    // equilibrium per drive, and the Euler map has the same ones.
-    if (!search.witness && !(result.continuous_rate > 0)) {
-      const EquilibriumSearch equilibria = SearchSeparatingEquilibria(network, alpha_for_witness, 0x5EED);
-      if (equilibria.witness) {
-        search.witness = equilibria.witness;
-      } else {
-        search.note += "; " + equilibria.note;
-      }
-    }
-    if (search.witness) {
-      result.verdict = Verdict::kRefuted;
-      result.witness = search.witness;
-      result.reason = reason + "; refuted: " + search.witness->description;
-    } else {
-      result.verdict = Verdict::kInconclusive;
-      result.reason = reason + "; " + search.note;
-    }
-    certificate.verdict = result.verdict;
-    result.seconds_total = SecondsSince(start);
-    return result;
-  };
-
-  if (timed_out && !unproven.empty())
-    return finish_not_certified("timeout after " + std::to_string(options.timeout_seconds) + " s", 0);
-  if (!unproven.empty()) {
-    std::string reason = std::to_string(unproven.size()) + " module(s) not certified (first: module " +
-                         std::to_string(unproven[0]) + ": " + result.module_reports[unproven[0]].note + ")";
-    return finish_not_certified(reason, 0);
-  }
-
-  // 2. Combination.
-  const Clock::time_point combination_start = Clock::now();
-  const ModuleMetrics module_metrics = MakeModuleMetrics(certificate.modules);
-  const bool want_euler = !options.rate_only || options.compute_max_alpha;
-  if (want_euler) AttachEulerModuleProofs(network, certificate.modules);
-  NetworkCombination combination = CombineModules(network, module_metrics, skew_candidate, want_euler,
-                                                  EulerModuleFactors(certificate.modules));
-  if (!combination.proven && network.coupling_form() == CouplingForm::kFixed) {
-    // A fixed L trained with other diagonal module metrics (another normalization, Perron
-    // vectors, ...): read the metric off L itself and prove the modules in it.
-    const std::vector<Eigen::VectorXd> derived = DiagonalMetricsFromCoupling(network);
-    std::vector<ModuleProof> derived_proofs(p);
-    bool all_proven = !derived.empty();
-    for (int i = 0; i < p && all_proven; ++i) {
-      if (derived[i].size() == 0) continue;
-      ModuleCertificate base = MakeModuleCertificate(network, i);
-      base.metric_source = "derived from L";
-      derived_proofs[i] = ProveInDiagonalMetric(network.module(i).weights(), g, derived[i], base);
-      all_proven = derived_proofs[i].proven;
-    }
-    if (all_proven) {
-      std::vector<ModuleCertificate> modules = certificate.modules;
-      for (int i = 0; i < p; ++i)
-        if (derived[i].size() > 0) modules[i] = derived_proofs[i].certificate;
-      NetworkCombination second = CombineModules(network, MakeModuleMetrics(modules),
-                                                 std::vector<bool>(p, true), want_euler, EulerModuleFactors(modules));
-      if (second.proven) {
-        combination = std::move(second);
-        certificate.modules = std::move(modules);
-        for (int i = 0; i < p; ++i) {
-          if (derived[i].size() == 0) continue;
-          ModuleReport& report = result.module_reports[i];
-          report.method = certificate.modules[i].method;
-          report.rate = certificate.modules[i].rate;
-          report.metric_condition = Condition(certificate.modules[i]);
-          report.note = "metric derived from L (diagonal metric in which L is skew)";
-        }
-      }
-    }
-  }
-  result.seconds_combination = SecondsSince(combination_start);
-  certificate.coupling_rule = combination.rule;
-  certificate.coupling_residual = combination.residual;
-  certificate.coupling_groups = combination.groups;
-  certificate.group_weights = combination.weights;
-  result.slowest_module = 0;
-  for (int i = 1; i < p; ++i)
-    if (certificate.modules[i].rate < certificate.modules[result.slowest_module].rate) result.slowest_module = i;
-  if (!combination.proven) return finish_not_certified(combination.note, 0);
-  // Module metrics the combination rescaled to make a fixed L metric-skew: the certificate must
-  // carry the scaled blocks (and sector multipliers, which scale with M).
-  for (int i = 0; i < p; ++i) {
-    const double s = combination.module_scales[i];
-    if (s == 1.0) continue;
-    ModuleCertificate& m = certificate.modules[i];
-    if (m.is_diagonal()) {
-      m.metric_diagonal *= s;
-    } else {
-      m.metric *= s;
-    }
-    m.sector_multiplier *= s;
-    m.euler_multiplier *= s;  // the discrete LMI is homogeneous in (M, T) too
-    ModuleReport& report = result.module_reports[i];
-    report.note += std::string(report.note.empty() ? "" : "; ") + "metric scaled by " + std::to_string(s) +
-                   " so that L is metric-skew";
-  }
-  // The scaled blocks are rounded: re-prove each scaled module's rate in them (backing off a
-  // little where rounding took the last ulps), and if any rate dropped, combine again with the
-  // rates that hold, so that the certificate stands on its own.
-  bool rates_dropped = false;
-  for (int i = 0; i < p; ++i) {
-    if (combination.module_scales[i] == 1.0) continue;
-    ModuleCertificate& m = certificate.modules[i];
-    const double claimed = m.rate;
-    bool holds = CheckModuleClaim(network, i, m).empty();
-    for (double fraction : {1.0 - 1e-9, 1.0 - 1e-6, 1.0 - 1e-3}) {
-      if (holds) break;
-      m.rate = rigorous::Down(claimed * fraction);
-      holds = CheckModuleClaim(network, i, m).empty();
-    }
-    if (!holds) return finish_not_certified("module " + std::to_string(i) + ": rate not re-proven in its rescaled metric", 0);
-    if (m.rate != claimed) {
-      rates_dropped = true;
-      result.module_reports[i].rate = m.rate;
-    }
-    if (std::isfinite(m.euler_factor) &&
-        !CheckEulerSectorLmi(network.module(i).weights(), g, m.DenseMetric(), m.euler_multiplier, network.alpha(),
-                             m.euler_factor, nullptr)) {
-      m.euler_factor = rigorous::kInfinity;  // rounding of the scaled blocks: fall back to the rate route
-      m.euler_multiplier.resize(0);
-      rates_dropped = true;
-    }
-  }
-  if (rates_dropped) {
-    NetworkCombination again = CombineModules(network, MakeModuleMetrics(certificate.modules),
-                                              std::vector<bool>(p, true), want_euler,
-                                              EulerModuleFactors(certificate.modules));
-    if (!again.proven) return finish_not_certified(again.note, 0);
-    for (double s : again.module_scales)
-      if (s != 1.0) return finish_not_certified("rescaled metrics did not settle", 0);
-    combination = std::move(again);
-    certificate.coupling_rule = combination.rule;
-    certificate.coupling_residual = combination.residual;
-    certificate.coupling_groups = combination.groups;
-    certificate.group_weights = combination.weights;
-  }
-  certificate.rate = combination.rate;
-  result.continuous_rate = combination.rate;
-
-  // 3. Discrete time.
-  bool network_route = false;
-  if (want_euler) {
-    // Where every module carries a discrete multiplier, the whole network's Euler LMI sees the
-    // coupling's cross terms exactly (euler_network_proof.h).
-    const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, certificate.modules);
-    if (!multipliers.empty()) {
-      const double factor =
-          ProveNetworkEulerFactor(network, CouplingLookup(network), MakeModuleMetrics(certificate.modules),
-                                  combination.groups, combination.weights, multipliers);
-      if (factor < combination.euler.factor) {
-        combination.euler.factor = factor;
-        network_route = true;
-      }
-      if (factor < 1) combination.euler.max_alpha = std::max(combination.euler.max_alpha, network.alpha());
-    }
-    if (options.compute_max_alpha) certificate.max_alpha = combination.euler.max_alpha;
-    if (!options.rate_only) certificate.discrete_factor = combination.euler.factor;
-  }
-  // Module proofs the network's factor did not use are left out of the certificate.
-  if (!want_euler || !(combination.euler.module_route || network_route))
-    for (ModuleCertificate& m : certificate.modules) {
-      m.euler_factor = rigorous::kInfinity;
-      m.euler_multiplier.resize(0);
-    }
-
-  // 4. Final re-check: the certificate must stand on its own.
-  const Clock::time_point verification_start = Clock::now();
-  certificate.verdict = Verdict::kCertified;
-  if (!options.rate_only && !(certificate.discrete_factor < 1)) {
-    certificate.verdict = Verdict::kInconclusive;
-    const double claimed = certificate.discrete_factor;
-    certificate.discrete_factor = rigorous::kInfinity;
-    result.seconds_verification = SecondsSince(verification_start);
-    return finish_not_certified("continuous-time contraction proven at rate " + std::to_string(combination.rate) +
-                                    ", but the Euler map at alpha = " + std::to_string(network.alpha()) +
-                                    " is not proven contracting (factor bound " + std::to_string(claimed) +
-                                    ", largest certified alpha " + std::to_string(certificate.max_alpha) + ")",
-                                network.alpha());
-  }
-  const CertificateCheck check = CheckCertificateClaims(network, certificate, &certificate.model_sha256);
-  result.seconds_verification = SecondsSince(verification_start);
-  if (!check.ok) {
-    certificate.verdict = Verdict::kInconclusive;
-    result.verdict = Verdict::kInconclusive;
-    result.reason = "internal re-check failed: " + check.reason;
-    result.seconds_total = SecondsSince(start);
-    return result;
-  }
-  result.verdict = Verdict::kCertified;
-  result.reason = check.reason;
-  result.seconds_total = SecondsSince(start);
-  return result;
+  CertifyRun run(network, options);
+  run.ProveModules();
+  if (const std::string reason = run.UnprovenModules(); !reason.empty())
+    return run.NotCertified(reason, kContinuousTimeWitness);
+  NetworkCombination combination = run.CombineModules();
+  if (!combination.proven) return run.NotCertified(combination.note, kContinuousTimeWitness);
+  run.ScaleModuleMetrics(combination);
+  if (const std::string problem = run.ReproveScaledModules(combination); !problem.empty())
+    return run.NotCertified(problem, kContinuousTimeWitness);
+  run.ProveEulerFactor(combination);
+  return run.Conclude(combination);
 }
 
 void AssignClosedFormMetrics(Network& network) {
@@ -607,7 +413,8 @@ void AssignClosedFormMetrics(Network& network) {
     const Module& module = network.module(i);
     const Eigen::VectorXd diagonal = ClosedFormMetricDiagonal(module, g);
     // Symmetric modules that no diagonal metric certifies (strong inhibition) get the eigen-metric.
-    if (IsSymmetric(module.weights()) && !ProveDiagonalMetricRate(module.weights(), g, diagonal).proven) {
+    if (contraction_internal::IsExactlySymmetric(module.weights()) &&
+        !ProveDiagonalMetricRate(module.weights(), g, diagonal).proven) {
       const SymmetricEigenProof eigen = ProveSymmetricEigenMetric(module.weights(), g);
       if (eigen.proven) {
         blocks.push_back(eigen.metric);
@@ -624,7 +431,8 @@ double EulerFactorBound(const Network& network) {
   const int p = network.module_count();
   std::vector<ModuleCertificate> modules;
   for (int i = 0; i < p; ++i) {
-    ModuleProof proof = ProveInStoredMetric(network, i, 8);
+    ModuleProof proof =
+        contraction_internal::ProveInStoredMetric(network, i, contraction_internal::kMaxPerStepVertexSize);
     if (!proof.proven) return rigorous::kInfinity;
     modules.push_back(std::move(proof.certificate));
   }

@@ -82,7 +82,7 @@ bool RunCertifyBenchmark(std::ostream& out, const CertifyBenchmarkOptions& optio
       result = Certify(network, certify);
       samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
-    const std::string method = result.module_reports.empty() ? "?" : result.module_reports[0].method;
+    const std::string method = result.module_reports.empty() ? "?" : std::string(ToString(result.module_reports[0].method));
     std::snprintf(line, sizeof(line), "certify 16-unit dense (Tier 2): %8.2f ms median of %d (verdict %s, method %s, rate %.4g)\n",
                   MedianMilliseconds(samples), options.repeats, std::string(ToString(result.verdict)).c_str(),
                   method.c_str(), result.continuous_rate);

@@ -117,17 +117,17 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& g
     proof = ProveMetzlerRate(comparison);
   }
   if (coupling.empty()) {
-    result.rule = "none";
+    result.rule = CouplingRule::kNone;
   } else if (split_any) {
-    result.rule = "small-gain";
+    result.rule = CouplingRule::kSmallGain;
   } else if (result.groups.size() == 1) {
-    result.rule = "metric-skew";
+    result.rule = CouplingRule::kMetricSkew;
   } else {
-    result.rule = skew_any ? "metric-skew+cascade" : "cascade";
+    result.rule = skew_any ? CouplingRule::kMetricSkewAndCascade : CouplingRule::kCascade;
   }
   if (!proof.proven) {
     result.note = "comparison matrix over " + std::to_string(result.groups.size()) +
-                  " coupling groups not proven Hurwitz (" + result.rule + "): " + proof.message;
+                  " coupling groups not proven Hurwitz (" + std::string(ToString(result.rule)) + "): " + proof.message;
     return result;
   }
   // Weights scaled to max 1 for readability; re-proven with the stored values.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "combination.h"
+#include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
 namespace roro {
@@ -14,7 +15,7 @@ namespace roro {
 struct NetworkCombination {
   bool proven = false;
   std::string note;  ///< why not proven, or how
-  std::string rule;  ///< "none", "metric-skew", "cascade", "metric-skew+cascade", "small-gain"
+  CouplingRule rule = CouplingRule::kNotCombined;  ///< set whether proven or not
   std::vector<std::vector<int>> groups;
   std::vector<double> weights;
   double rate = 0;

@@ -78,13 +78,13 @@ ModuleRateProof ProveDiagonalMetricRate(const Eigen::Ref<const Eigen::MatrixXd>&
   }
   const MetzlerRateProof metzler = ProveMetzlerRate(JacobianMajorantUp(weights, g), metric_diagonal);
   if (metzler.proven) {
-    best = {true, metzler.rate, kMethodDiagonalMetzler, ""};
+    best = {true, metzler.rate, ModuleMethod::kDiagonalMetzler, ""};
   } else {
     best.message = "Metzler comparison: " + metzler.message;
   }
   const double norm_rate = DiagonalNormRate(weights, g, metric_diagonal);
   if (norm_rate > 0 && norm_rate > best.rate) {
-    best = {true, norm_rate, kMethodDiagonalNorm, ""};
+    best = {true, norm_rate, ModuleMethod::kDiagonalNorm, ""};
   } else if (!best.proven) {
     best.message += "; norm bound: 1 - g ||Theta W Theta^-1|| <= " + std::to_string(norm_rate);
   }

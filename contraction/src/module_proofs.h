@@ -8,15 +8,10 @@
 
 #include <Eigen/Dense>
 
+#include "roro/contraction/certify.h"
 #include "roro/modules/module.h"
 
 namespace roro {
-
-/// Method names as written in certificates.
-inline constexpr const char* kMethodDiagonalMetzler = "diagonal-metzler";
-inline constexpr const char* kMethodDiagonalNorm = "diagonal-norm";
-inline constexpr const char* kMethodSdpVertices = "vertex-lmi";
-inline constexpr const char* kMethodSdpSector = "sdp-sector";
 
 /// The Metzler upper bound of the module's Jacobian set, rounded upward:
 /// A_ii >= -1 + g max(W_ii, 0), A_ij >= g |W_ij|.
@@ -29,7 +24,7 @@ Eigen::VectorXd ClosedFormMetricDiagonal(const Module& module, double g);
 struct ModuleRateProof {
   bool proven = false;
   double rate = 0;
-  std::string method;
+  ModuleMethod method = ModuleMethod::kNone;  ///< kDiagonalMetzler or kDiagonalNorm when proven
   std::string message;
 };
 

@@ -20,8 +20,8 @@ std::string FactorText(double factor) { return std::isfinite(factor) ? Format("%
 std::string MethodSummary(const CertificationResult& result) {
   std::map<std::string, int> counts;
   for (const ModuleReport& report : result.module_reports) {
-    std::string key = report.method;
-    if (!report.note.empty() && report.method != "none") key += " (" + report.note + ")";
+    std::string key(ToString(report.method));
+    if (!report.note.empty() && report.method != ModuleMethod::kNone) key += " (" + report.note + ")";
     ++counts[key];
   }
   std::string text;
@@ -47,8 +47,8 @@ std::string CertificationResult::BriefReport() const {
         << ", cond(M) " << Format("%.3g", slow.metric_condition) << ")\n";
   }
   out << "modules: " << MethodSummary(*this) << "\n";
-  if (!c.coupling_rule.empty())
-    out << "coupling: " << c.coupling_rule << " (" << c.coupling_groups.size() << " group(s), residual "
+  if (c.coupling_rule != CouplingRule::kNotCombined)
+    out << "coupling: " << ToString(c.coupling_rule) << " (" << c.coupling_groups.size() << " group(s), residual "
         << Format("%.3g", c.coupling_residual) << ")\n";
   // A certified verdict without a finite factor means the factor was not asked for (rate only).
   const bool factor_skipped = verdict == Verdict::kCertified && !std::isfinite(c.discrete_factor);
@@ -77,7 +77,7 @@ std::string CertificationResult::FullReport() const {
       << Format("%.1f", seconds_combination * 1e3) << " ms, verification "
       << Format("%.1f", seconds_verification * 1e3) << " ms\n";
   for (const ModuleReport& report : module_reports) {
-    out << "  module " << report.index << " [" << report.kind << "] " << report.method << " rate "
+    out << "  module " << report.index << " [" << report.kind << "] " << ToString(report.method) << " rate "
         << Format("%.6g", report.rate) << " cond(M) " << Format("%.3g", report.metric_condition);
     if (!report.note.empty()) out << " -- " << report.note;
     out << "\n";
@@ -99,7 +99,7 @@ nlohmann::json CertificationResult::ToJson() const {
   for (const ModuleReport& report : module_reports) {
     modules.push_back({{"index", report.index},
                        {"kind", report.kind},
-                       {"method", report.method},
+                       {"method", std::string(ToString(report.method))},
                        {"rate", report.rate},
                        {"metric_condition", report.metric_condition},
                        {"note", report.note},

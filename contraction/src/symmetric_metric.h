@@ -19,8 +19,6 @@
 
 namespace roro {
 
-inline constexpr const char* kMethodSymmetricEigen = "symmetric-eigen";
-
 struct SymmetricEigenProof {
   bool proven = false;
   Eigen::MatrixXd metric;       ///< Q diag(m) Q^T, exactly symmetric

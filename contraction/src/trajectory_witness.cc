@@ -265,29 +265,28 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
   return proof;
 }
 
-EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alpha, std::uint64_t seed,
-                                             const EquilibriumSearchOptions& options) {
-  std::string error;
-  if (!options.IsValid(&error)) throw std::invalid_argument("EquilibriumSearchOptions: " + error);
-  const Clock::time_point start = Clock::now();
-  EquilibriumSearch search;
-  const int n = network.state_size();
-  const double g = network.slope_bound();
-  // The equilibria are the same for the flow and for the Euler map at any alpha in (0, 1]; the
-  // step only decides how trajectories approach them.
-  const double step = alpha > 0 && alpha <= 1 ? alpha : 0.1;
-  if (network.activation() != "relu") {
-    search.note = "equilibrium search skipped (activation " + network.activation() + ", not relu)";
-    return search;
-  }
-  if (n > options.max_state_size) {
-    search.note = "equilibrium search skipped (state size " + std::to_string(n) + " > " +
-                  std::to_string(options.max_state_size) + ")";
-    return search;
-  }
+namespace {
 
-  // Constant drives.
-  Rng rng(seed);
+// The Euler step of the simulation when Certify asks for a continuous-time witness (alpha <= 0):
+// the equilibria do not depend on it, only how fast trajectories approach them.
+constexpr double kContinuousTimeStep = 0.1;
+// The wall clock is read every this many steps (a step of a small network is far cheaper).
+constexpr long kClockCheckSteps = 16;
+// Sign patterns that differ in at most N / kSameBasinUnitsDivisor units (at least one) count as
+// one basin: a trajectory that close to a known candidate is on its way there.
+constexpr int kSameBasinUnitsDivisor = 16;
+
+// A constant drive c of the trajectories.
+struct Drive {
+  std::string label;  // for the witness description
+  Eigen::VectorXd c;
+  double norm = 0;    // ||c||_inf
+  bool zero = false;  // c = 0: never solved (see EquilibriumSearchOptions::use_zero_drive)
+};
+
+std::vector<Drive> MakeDrives(const Network& network, const EquilibriumSearchOptions& options, std::uint64_t seed,
+                              Rng& rng) {
+  const int n = network.state_size();
   std::vector<std::pair<std::string, Eigen::VectorXd>> drives;
   if (options.use_bias_drive && !network.input_bias().isZero(0.0)) drives.emplace_back("the bias b", network.input_bias());
   if (options.use_zero_drive) drives.emplace_back("c = 0", Eigen::VectorXd::Zero(n));
@@ -296,72 +295,106 @@ EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alph
     for (int i = 0; i < n; ++i) c(i) = options.drive_scale * rng.Normal();
     drives.emplace_back("random drive #" + std::to_string(k) + " (seed " + std::to_string(seed) + ")", c);
   }
-  search.drives = static_cast<int>(drives.size());
-
-  // Trajectories: columns of one batch, so a step is a few matrix products.
-  const int per_drive = static_cast<int>(options.initial_scales.size()) * options.states_per_scale;
-  const int total = search.drives * per_drive;
-  search.trajectories = total;
-  Eigen::MatrixXd x(n, total), c(n, total);
-  std::vector<int> drive_of(total);
-  std::vector<double> drive_norm(drives.size());
-  for (std::size_t d = 0; d < drives.size(); ++d) drive_norm[d] = drives[d].second.cwiseAbs().maxCoeff();
-  {
-    int column = 0;
-    for (int d = 0; d < search.drives; ++d)
-      for (double scale : options.initial_scales)
-        for (int k = 0; k < options.states_per_scale; ++k, ++column) {
-          // Antithetic pairs: every second state is the negation of the one before, so each unit
-          // starts on both sides of its ReLU threshold (switch-like bistability needs that).
-          if (k % 2 == 1) {
-            x.col(column) = -x.col(column - 1);
-          } else {
-            for (int i = 0; i < n; ++i) x(i, column) = scale * rng.Normal();
-          }
-          c.col(column) = drives[d].second;
-          drive_of[column] = d;
-        }
+  std::vector<Drive> result;
+  for (auto& [label, c] : drives) {
+    const double norm = c.cwiseAbs().maxCoeff();
+    const bool zero = c.isZero(0.0);
+    result.push_back({std::move(label), std::move(c), norm, zero});
   }
+  return result;
+}
 
-  const Dynamics dynamics = MakeDynamics(network);
-  const Eigen::MatrixXd w = network.DenseWeights();
-  const Eigen::MatrixXd l = network.DenseCoupling();
-  std::vector<Candidate> candidates;
-  std::map<std::string, RegionSolve> solved;
-  int region_solves = 0;
-  double work = 0;        // simulation multiply-adds
-  double solves_work = 0;  // region-solve multiply-adds
-  const double solve_work = static_cast<double>(n) * n * n / 3 + 6.0 * n * n;
-  const bool cheap_solves = solve_work <= dynamics.multiply_adds_per_step * options.solve_interval;
-  const long near_units = std::max(1, n / 16);  // sign patterns this close count as the same basin
-  // Solves stop at two thirds of their budget while the trajectories run; the rest is for the
-  // neighbouring regions afterwards.
-  double solve_limit = options.max_solve_multiply_adds * 2 / 3;
-  // c = 0 is never solved (see EquilibriumSearchOptions::use_zero_drive).
-  std::vector<bool> zero_drive(drives.size());
-  for (std::size_t d = 0; d < drives.size(); ++d) zero_drive[d] = drives[d].second.isZero(0.0);
-  // The candidate reached from `pattern` by at most newton_steps region solves; -1 if none,
-  // -2 if the solve cap or the work cap stopped it, or a new solve was needed but not allowed.
-  auto find_candidate = [&](int drive, Eigen::VectorXi pattern, bool allow_solves) {
-    for (int hop = 0; hop < options.newton_steps; ++hop) {
-      const std::string key = PatternKey(drive, pattern);
-      auto found = solved.find(key);
-      if (found == solved.end()) {
-        if (!allow_solves || region_solves >= options.max_region_solves || solves_work + solve_work > solve_limit ||
-            zero_drive[drive])
-          return -2;
-        ++region_solves;
-        solves_work += solve_work;
-        RegionSolve entry;
-        Eigen::VectorXd state = SolveRegion(w, l, g, pattern, drives[drive].second);
-        if (state.allFinite()) {
-          entry.next = (state.array() > 0.0).cast<int>().matrix();
-          if (SignsMatch(state, pattern, 0.0)) {
-            entry.candidate = static_cast<int>(candidates.size());
-            candidates.push_back({drive, pattern, std::move(state), 0});
-          }
+// The trajectories, as columns of one batch so that a step is a few matrix products. Columns
+// are dropped as trajectories finish; `active` maps a column to its trajectory.
+struct TrajectoryBatch {
+  Eigen::MatrixXd x, c;      // state and drive, one column per active trajectory
+  std::vector<int> active;   // trajectory of each column
+  std::vector<int> drive_of; // by trajectory
+  std::vector<Fate> fate;    // by trajectory
+
+  // Keeps the columns not `done`.
+  void Drop(const std::vector<bool>& done) {
+    std::vector<int> keep;
+    for (std::size_t k = 0; k < active.size(); ++k)
+      if (!done[k]) keep.push_back(static_cast<int>(k));
+    Eigen::MatrixXd x_kept(x.rows(), keep.size()), c_kept(c.rows(), keep.size());
+    std::vector<int> active_kept;
+    for (std::size_t k = 0; k < keep.size(); ++k) {
+      x_kept.col(k) = x.col(keep[k]);
+      c_kept.col(k) = c.col(keep[k]);
+      active_kept.push_back(active[keep[k]]);
+    }
+    x = std::move(x_kept);
+    c = std::move(c_kept);
+    active = std::move(active_kept);
+  }
+};
+
+// Initial states x_0 ~ N(0, s^2 I), states_per_scale for each scale, for every drive.
+TrajectoryBatch MakeTrajectories(const std::vector<Drive>& drives, const EquilibriumSearchOptions& options, int n,
+                                 Rng& rng) {
+  const int per_drive = static_cast<int>(options.initial_scales.size()) * options.states_per_scale;
+  const int total = static_cast<int>(drives.size()) * per_drive;
+  TrajectoryBatch batch;
+  batch.x.resize(n, total);
+  batch.c.resize(n, total);
+  batch.drive_of.resize(total);
+  batch.fate.assign(total, Fate::kRunning);
+  batch.active.resize(total);
+  for (int k = 0; k < total; ++k) batch.active[k] = k;
+  int column = 0;
+  for (int d = 0; d < static_cast<int>(drives.size()); ++d)
+    for (double scale : options.initial_scales)
+      for (int k = 0; k < options.states_per_scale; ++k, ++column) {
+        // Antithetic pairs: every second state is the negation of the one before, so each unit
+        // starts on both sides of its ReLU threshold (switch-like bistability needs that).
+        if (k % 2 == 1) {
+          batch.x.col(column) = -batch.x.col(column - 1);
+        } else {
+          for (int i = 0; i < n; ++i) batch.x(i, column) = scale * rng.Normal();
         }
-        found = solved.emplace(key, std::move(entry)).first;
+        batch.c.col(column) = drives[d].c;
+        batch.drive_of[column] = d;
+      }
+  return batch;
+}
+
+// The region equilibria found so far (the candidates) and the regions solved to find them, with
+// the caps on how many solves and how much work they may take.
+class RegionSolver {
+ public:
+  RegionSolver(const Network& network, const std::vector<Drive>& drives, const EquilibriumSearchOptions& options)
+      : w_(network.DenseWeights()),
+        l_(network.DenseCoupling()),
+        g_(network.slope_bound()),
+        drives_(drives),
+        options_(options),
+        // Dense LU (N^3 / 3) and the residuals of two refinement steps and the solves.
+        solve_work_(static_cast<double>(w_.rows()) * w_.rows() * w_.rows() / 3 + 6.0 * w_.rows() * w_.rows()),
+        // Solves stop at two thirds of their budget while the trajectories run; the rest is for
+        // the neighbouring regions afterwards (OpenWholeBudget).
+        solve_limit_(options.max_solve_multiply_adds * 2 / 3) {}
+
+  // Multiply-adds of one region solve.
+  double solve_work() const { return solve_work_; }
+  int solves() const { return region_solves_; }
+  std::vector<Candidate>& candidates() { return candidates_; }
+  const Eigen::MatrixXd& w() const { return w_; }
+  const Eigen::MatrixXd& l() const { return l_; }
+  double g() const { return g_; }
+  void OpenWholeBudget() { solve_limit_ = options_.max_solve_multiply_adds; }
+
+  // The candidate reached from `pattern` by at most newton_steps region solves; -1 if none, -2 if
+  // the solve cap or the work cap stopped it, or a new solve was needed but not allowed.
+  int FindCandidate(int drive, Eigen::VectorXi pattern, bool allow_solves) {
+    for (int hop = 0; hop < options_.newton_steps; ++hop) {
+      const std::string key = PatternKey(drive, pattern);
+      auto found = solved_.find(key);
+      if (found == solved_.end()) {
+        if (!allow_solves || region_solves_ >= options_.max_region_solves ||
+            solves_work_ + solve_work_ > solve_limit_ || drives_[drive].zero)
+          return -2;
+        found = solved_.emplace(key, Solve(drive, pattern)).first;
       }
       if (found->second.candidate >= 0) return found->second.candidate;
       // A degenerate solution (a component exactly 0) maps back to its own region: stop.
@@ -369,110 +402,170 @@ EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alph
       pattern = found->second.next;
     }
     return -1;
-  };
+  }
 
-  std::vector<Fate> fate(total, Fate::kRunning);
-  std::vector<int> active(total);  // trajectory of each column
-  for (int k = 0; k < total; ++k) active[k] = k;
-  Eigen::MatrixXd f;
-  std::string stop = "every trajectory finished";
-  while (!active.empty()) {
-    const double cols = static_cast<double>(active.size());
-    if (search.steps >= options.max_steps) {
-      stop = "step cap " + std::to_string(options.max_steps);
-      break;
+ private:
+  RegionSolve Solve(int drive, const Eigen::VectorXi& pattern) {
+    ++region_solves_;
+    solves_work_ += solve_work_;
+    RegionSolve entry;
+    Eigen::VectorXd state = SolveRegion(w_, l_, g_, pattern, drives_[drive].c);
+    if (state.allFinite()) {
+      entry.next = (state.array() > 0.0).cast<int>().matrix();
+      if (SignsMatch(state, pattern, 0.0)) {
+        entry.candidate = static_cast<int>(candidates_.size());
+        candidates_.push_back({drive, pattern, std::move(state), 0});
+      }
     }
-    if (work + dynamics.multiply_adds_per_step * cols > options.max_multiply_adds) {
-      stop = "work cap " + Short(options.max_multiply_adds) + " multiply-adds";
-      break;
+    return entry;
+  }
+
+  const Eigen::MatrixXd w_, l_;
+  const double g_;
+  const std::vector<Drive>& drives_;
+  const EquilibriumSearchOptions& options_;
+  const double solve_work_;
+  double solve_limit_;
+  std::vector<Candidate> candidates_;
+  std::map<std::string, RegionSolve> solved_;
+  int region_solves_ = 0;
+  double solves_work_ = 0;
+};
+
+// Runs the Euler map on the batch until every trajectory has finished (settled at a candidate,
+// settled on a region boundary, diverged) or a cap is reached, solving regions along the way.
+class Simulation {
+ public:
+  Simulation(const Network& network, double step, const std::vector<Drive>& drives,
+             const EquilibriumSearchOptions& options, Clock::time_point start, RegionSolver& regions)
+      : dynamics_(MakeDynamics(network)),
+        step_(step),
+        drives_(drives),
+        options_(options),
+        start_(start),
+        regions_(regions),
+        cheap_solves_(regions.solve_work() <= dynamics_.multiply_adds_per_step * options.solve_interval),
+        near_units_(std::max(1, network.state_size() / kSameBasinUnitsDivisor)) {}
+
+  // Returns why it stopped ("every trajectory finished", or the cap); `steps` counts the steps.
+  std::string Run(TrajectoryBatch& batch, long& steps) {
+    Eigen::MatrixXd f;
+    while (!batch.active.empty()) {
+      if (const std::string cap = CapReached(batch.active.size(), steps); !cap.empty()) return cap;
+      EvaluateDrift(dynamics_, batch.x, batch.c, f);
+      work_ += dynamics_.multiply_adds_per_step * static_cast<double>(batch.active.size());
+      ++steps;
+      std::vector<bool> done(batch.active.size(), false);
+      const auto pending = ColumnsToSolve(f, batch, steps % options_.solve_interval == 0, done);
+      SettleOnCandidates(pending, batch, done);
+      batch.x.noalias() += step_ * f;
+      if (std::find(done.begin(), done.end(), true) != done.end()) batch.Drop(done);
     }
-    if (search.steps % 16 == 0 && SecondsSince(start) > options.time_budget_seconds) {
-      stop = "time budget " + Short(options.time_budget_seconds) + " s";
-      break;
-    }
-    EvaluateDrift(dynamics, x, c, f);
-    work += dynamics.multiply_adds_per_step * cols;
-    ++search.steps;
-    const bool solve_now = search.steps % options.solve_interval == 0;
-    std::vector<bool> done(active.size(), false);
-    bool any_done = false;
-    std::vector<std::pair<double, std::size_t>> pending;  // (relative drift, column) to solve
-    for (std::size_t k = 0; k < active.size(); ++k) {
-      const int id = active[k];
-      const int drive = drive_of[id];
+    return "every trajectory finished";
+  }
+
+ private:
+  std::string CapReached(std::size_t columns, long steps) const {
+    if (steps >= options_.max_steps) return "step cap " + std::to_string(options_.max_steps);
+    if (work_ + dynamics_.multiply_adds_per_step * static_cast<double>(columns) > options_.max_multiply_adds)
+      return "work cap " + Short(options_.max_multiply_adds) + " multiply-adds";
+    if (steps % kClockCheckSteps == 0 && SecondsSince(start_) > options_.time_budget_seconds)
+      return "time budget " + Short(options_.time_budget_seconds) + " s";
+    return "";
+  }
+
+  // Marks the diverged columns done and returns the columns to solve at this step as (relative
+  // drift, column), the slowest first: settled ones always; at a periodic check every one where
+  // solves are cheap, else the slow ones.
+  std::vector<std::pair<double, std::size_t>> ColumnsToSolve(const Eigen::MatrixXd& f, TrajectoryBatch& batch,
+                                                             bool solve_now, std::vector<bool>& done) const {
+    std::vector<std::pair<double, std::size_t>> pending;
+    for (std::size_t k = 0; k < batch.active.size(); ++k) {
+      const int id = batch.active[k];
+      const int drive = batch.drive_of[id];
       const double f_norm = f.col(k).cwiseAbs().maxCoeff();
-      const double x_norm = x.col(k).cwiseAbs().maxCoeff();
+      const double x_norm = batch.x.col(k).cwiseAbs().maxCoeff();
       if (!std::isfinite(f_norm) || !std::isfinite(x_norm) ||
-          x_norm > options.divergence_norm * std::max(1.0, drive_norm[drive])) {
-        fate[id] = Fate::kDiverged;
-        done[k] = any_done = true;
+          x_norm > options_.divergence_norm * std::max(1.0, drives_[drive].norm)) {
+        batch.fate[id] = Fate::kDiverged;
+        done[k] = true;
         continue;
       }
       const double drift = f_norm / std::max(1.0, x_norm);
-      if (drift <= options.settle_tolerance || (solve_now && (cheap_solves || drift <= options.solve_drift)))
+      if (drift <= options_.settle_tolerance || (solve_now && (cheap_solves_ || drift <= options_.solve_drift)))
         pending.emplace_back(drift, k);
     }
-    // Region solves, the slowest-moving trajectories first. Transients rarely sit in their final
-    // region, so where a solve is expensive (large N) a check starts new solves for one
-    // trajectory per drive at most, and only for one whose sign pattern is not already close to
-    // a known candidate of its drive (those trajectories are on their way there; they only look
-    // up solved regions). Settled trajectories always may solve. Where a solve is cheap (less
-    // than the steps since the last check) every trajectory may, and Newton from a transient
-    // also finds equilibria that no trajectory settles on (saddles).
     std::sort(pending.begin(), pending.end());
-    std::vector<bool> drive_solved(drives.size(), false);
+    return pending;
+  }
+
+  // Region solves for the pending columns. Transients rarely sit in their final region, so where
+  // a solve is expensive (large N) a check starts new solves for one trajectory per drive at
+  // most, and only for one whose sign pattern is not already close to a known candidate of its
+  // drive (those trajectories are on their way there; they only look up solved regions).
+  // Settled trajectories always may solve. Where a solve is cheap (less than the steps since the
+  // last check) every trajectory may, and Newton from a transient also finds equilibria that no
+  // trajectory settles on (saddles). A column within close_tolerance of its candidate is done.
+  void SettleOnCandidates(const std::vector<std::pair<double, std::size_t>>& pending, TrajectoryBatch& batch,
+                          std::vector<bool>& done) {
+    std::vector<Candidate>& candidates = regions_.candidates();
+    std::vector<bool> drive_solved(drives_.size(), false);
     for (const auto& [drift, k] : pending) {
-      const int id = active[k];
-      const int drive = drive_of[id];
-      const bool settled = drift <= options.settle_tolerance;
-      const Eigen::VectorXi pattern = (x.col(k).array() > 0.0).cast<int>().matrix();
-      bool may_solve = cheap_solves || settled;
+      const int id = batch.active[k];
+      const int drive = batch.drive_of[id];
+      const bool settled = drift <= options_.settle_tolerance;
+      const Eigen::VectorXi pattern = (batch.x.col(k).array() > 0.0).cast<int>().matrix();
+      bool may_solve = cheap_solves_ || settled;
       if (!may_solve && !drive_solved[drive]) {
-        bool near_known = false;
-        for (const Candidate& candidate : candidates)
-          near_known = near_known || (candidate.drive == drive && (candidate.pattern.array() != pattern.array()).count() <= near_units);
-        may_solve = !near_known;
+        may_solve = !NearKnownCandidate(drive, pattern);
         drive_solved[drive] = may_solve;
       }
-      const int index = find_candidate(drive, pattern, may_solve);
+      const int index = regions_.FindCandidate(drive, pattern, may_solve);
       if (index >= 0) {
         const Candidate& candidate = candidates[index];
-        const double distance = (x.col(k) - candidate.state).cwiseAbs().maxCoeff();
-        if (settled || distance <= options.close_tolerance * std::max(1.0, candidate.state.cwiseAbs().maxCoeff())) {
+        const double distance = (batch.x.col(k) - candidate.state).cwiseAbs().maxCoeff();
+        if (settled || distance <= options_.close_tolerance * std::max(1.0, candidate.state.cwiseAbs().maxCoeff())) {
           ++candidates[index].hits;
-          fate[id] = Fate::kAtEquilibrium;
-          done[k] = any_done = true;
+          batch.fate[id] = Fate::kAtEquilibrium;
+          done[k] = true;
         }
       } else if (settled) {
         // Settled on a region boundary (a component at 0), or the solve cap was reached.
-        fate[id] = Fate::kSettledNoRegion;
-        done[k] = any_done = true;
+        batch.fate[id] = Fate::kSettledNoRegion;
+        done[k] = true;
       }
-    }
-    x.noalias() += step * f;
-    if (any_done) {
-      std::vector<int> keep;
-      for (std::size_t k = 0; k < active.size(); ++k)
-        if (!done[k]) keep.push_back(static_cast<int>(k));
-      Eigen::MatrixXd x_kept(n, keep.size()), c_kept(n, keep.size());
-      std::vector<int> active_kept;
-      for (std::size_t k = 0; k < keep.size(); ++k) {
-        x_kept.col(k) = x.col(keep[k]);
-        c_kept.col(k) = c.col(keep[k]);
-        active_kept.push_back(active[keep[k]]);
-      }
-      x = std::move(x_kept);
-      c = std::move(c_kept);
-      active = std::move(active_kept);
     }
   }
-  // Neighbouring regions of a lone candidate: the other equilibria of a bistable system are
-  // often next to the attractor that every trajectory found (the saddle on the basin boundary
-  // shares all but one sign with it). Flip the units closest to their threshold one at a time
-  // and follow Newton from there (what is left of the solve budget).
-  solve_limit = options.max_solve_multiply_adds;
+
+  bool NearKnownCandidate(int drive, const Eigen::VectorXi& pattern) {
+    bool near_known = false;
+    for (const Candidate& candidate : regions_.candidates())
+      near_known = near_known ||
+                   (candidate.drive == drive && (candidate.pattern.array() != pattern.array()).count() <= near_units_);
+    return near_known;
+  }
+
+  const Dynamics dynamics_;
+  const double step_;
+  const std::vector<Drive>& drives_;
+  const EquilibriumSearchOptions& options_;
+  const Clock::time_point start_;
+  RegionSolver& regions_;
+  const bool cheap_solves_;
+  const long near_units_;
+  double work_ = 0;  // simulation multiply-adds
+};
+
+// Neighbouring regions of a lone candidate: the other equilibria of a bistable system are often
+// next to the attractor that every trajectory found (the saddle on the basin boundary shares all
+// but one sign with it). Flip the units closest to their threshold one at a time and follow
+// Newton from there (what is left of the solve budget). Returns the solves this took.
+int SolveNeighbouringRegions(RegionSolver& regions, int drive_count, int n, const EquilibriumSearchOptions& options,
+                             Clock::time_point start) {
+  regions.OpenWholeBudget();
+  const std::vector<Candidate>& candidates = regions.candidates();
   int neighbour_solves = 0;
-  for (int d = 0; d < search.drives; ++d) {
+  for (int d = 0; d < drive_count; ++d) {
     int lone = -1, count = 0;
     for (int k = 0; k < static_cast<int>(candidates.size()); ++k)
       if (candidates[k].drive == d) {
@@ -490,27 +583,64 @@ EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alph
       if (SecondsSince(start) > options.time_budget_seconds) break;
       Eigen::VectorXi pattern = base;
       pattern(units[t]) = 1 - pattern(units[t]);
-      const int solves_before = region_solves;
-      if (find_candidate(d, pattern, true) == -2) break;
-      neighbour_solves += region_solves - solves_before;
+      const int solves_before = regions.solves();
+      if (regions.FindCandidate(d, pattern, true) == -2) break;
+      neighbour_solves += regions.solves() - solves_before;
     }
   }
+  return neighbour_solves;
+}
 
+// Counts the trajectories' fates into `search`; returns how many ended at a region equilibrium.
+int CountFates(const std::vector<Fate>& fates, EquilibriumSearch& search) {
   int at_equilibrium = 0;
-  for (Fate value : fate) {
+  for (Fate value : fates) {
     if (value == Fate::kAtEquilibrium || value == Fate::kSettledNoRegion) ++search.settled;
     if (value == Fate::kAtEquilibrium) ++at_equilibrium;
     if (value == Fate::kDiverged) ++search.diverged;
     if (value == Fate::kRunning) ++search.unsettled;
   }
-  search.candidates = static_cast<int>(candidates.size());
+  return at_equilibrium;
+}
 
-  // Proofs: only for drives with two or more candidate regions, the most visited first.
+// Lower bound of ||x1 - x2||_inf.
+double DistanceDown(const Eigen::VectorXd& x1, const Eigen::VectorXd& x2) {
+  double distance = 0;
+  for (Eigen::Index i = 0; i < x1.size(); ++i) distance = std::max(distance, Down(std::abs(x1(i) - x2(i))));
+  return distance;
+}
+
+RefutationWitness EquilibriaWitness(const Drive& drive, const RegionEquilibriumProof& first,
+                                    const RegionEquilibriumProof& second, double distance, int differing_units) {
+  RefutationWitness witness;
+  witness.kind = "equilibria";
+  witness.equilibria = {first.state, second.state};
+  witness.drive = drive.c;
+  witness.distance = distance;
+  witness.error_bound = std::max(first.error_bound, second.error_bound);
+  witness.description = "two distinct equilibria for one constant drive (" + drive.label + "): ||x1 - x2||_inf = " +
+                        Short(distance) + ", each proven within " + Short(witness.error_bound) +
+                        " of an exact equilibrium (ReLU sign patterns differ in " + std::to_string(differing_units) +
+                        " unit(s)); a contracting system has exactly one";
+  return witness;
+}
+
+struct PairProof {
+  std::optional<RefutationWitness> witness;
+  int proven = 0;      // candidates proven to be equilibria
+  std::string notes;   // "; ..." what stopped the proofs, or the first unproven candidate
+};
+
+// Proofs, only for drives with two or more candidate regions, the most visited first, until two
+// proven equilibria of one drive are far apart against their error bounds (the witness).
+PairProof ProveSeparatedPair(RegionSolver& regions, const std::vector<Drive>& drives,
+                             const EquilibriumSearchOptions& options, Clock::time_point start) {
+  const std::vector<Candidate>& candidates = regions.candidates();
+  PairProof result;
   int proofs = 0;
-  std::string proof_notes;
-  for (int d = 0; d < search.drives && proofs < options.max_proofs; ++d) {
+  for (int d = 0; d < static_cast<int>(drives.size()) && proofs < options.max_proofs; ++d) {
     std::vector<int> order;
-    for (int k = 0; k < search.candidates; ++k)
+    for (int k = 0; k < static_cast<int>(candidates.size()); ++k)
       if (candidates[k].drive == d) order.push_back(k);
     if (order.size() < 2) continue;
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return candidates[a].hits > candidates[b].hits; });
@@ -518,54 +648,82 @@ EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alph
     for (int k : order) {
       if (proofs >= options.max_proofs) break;
       if (SecondsSince(start) > 2 * options.time_budget_seconds) {
-        proof_notes += "; proofs stopped at twice the time budget";
+        result.notes += "; proofs stopped at twice the time budget";
         break;
       }
       ++proofs;
-      RegionEquilibriumProof proof = ProveRegionEquilibrium(w, l, g, candidates[k].pattern, drives[d].second);
+      RegionEquilibriumProof proof =
+          ProveRegionEquilibrium(regions.w(), regions.l(), regions.g(), candidates[k].pattern, drives[d].c);
       if (!proof.proven) {
-        if (proof_notes.empty()) proof_notes = "; first unproven candidate: " + proof.note;
+        if (result.notes.empty()) result.notes = "; first unproven candidate: " + proof.note;
         continue;
       }
-      ++search.proven;
+      ++result.proven;
       // Any two proven equilibria of one drive with distinct sign patterns are distinct points;
       // the separation test asks for a distance far above both error bounds.
       for (const auto& [other, other_proof] : proven) {
-        const Eigen::VectorXd& x1 = other_proof.state;
-        const Eigen::VectorXd& x2 = proof.state;
-        double distance = 0;  // lower bound of ||x1 - x2||_inf
-        for (int i = 0; i < n; ++i) distance = std::max(distance, Down(std::abs(x1(i) - x2(i))));
+        const double distance = DistanceDown(other_proof.state, proof.state);
         const double errors = Up(other_proof.error_bound + proof.error_bound);
         if (!(distance > Up(options.separation_factor * errors))) continue;
-        int differing = 0;
-        for (int i = 0; i < n; ++i) differing += candidates[other].pattern(i) != candidates[k].pattern(i);
-        RefutationWitness witness;
-        witness.kind = "equilibria";
-        witness.equilibria = {x1, x2};
-        witness.drive = drives[d].second;
-        witness.distance = distance;
-        witness.error_bound = std::max(other_proof.error_bound, proof.error_bound);
-        witness.description = "two distinct equilibria for one constant drive (" + drives[d].first +
-                              "): ||x1 - x2||_inf = " + Short(distance) + ", each proven within " +
-                              Short(witness.error_bound) + " of an exact equilibrium (ReLU sign patterns differ in " +
-                              std::to_string(differing) + " unit(s)); a contracting system has exactly one";
-        search.witness = std::move(witness);
-        search.seconds = SecondsSince(start);
-        search.note = search.witness->description;
-        return search;
+        const int differing = static_cast<int>((candidates[other].pattern.array() != candidates[k].pattern.array()).count());
+        result.witness = EquilibriaWitness(drives[d], other_proof, proof, distance, differing);
+        return result;
       }
       proven.emplace_back(k, std::move(proof));
     }
   }
+  return result;
+}
+
+}  // namespace
+
+EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alpha, std::uint64_t seed,
+                                             const EquilibriumSearchOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw std::invalid_argument("EquilibriumSearchOptions: " + error);
+  const Clock::time_point start = Clock::now();
+  EquilibriumSearch search;
+  const int n = network.state_size();
+  if (network.activation() != "relu") {
+    search.note = "equilibrium search skipped (activation " + network.activation() + ", not relu)";
+    return search;
+  }
+  if (n > options.max_state_size) {
+    search.note = "equilibrium search skipped (state size " + std::to_string(n) + " > " +
+                  std::to_string(options.max_state_size) + ")";
+    return search;
+  }
+  // The equilibria are the same for the flow and for the Euler map at any alpha in (0, 1]; the
+  // step only decides how trajectories approach them.
+  const double step = alpha > 0 && alpha <= 1 ? alpha : kContinuousTimeStep;
+
+  Rng rng(seed);
+  const std::vector<Drive> drives = MakeDrives(network, options, seed, rng);
+  TrajectoryBatch batch = MakeTrajectories(drives, options, n, rng);
+  search.drives = static_cast<int>(drives.size());
+  search.trajectories = static_cast<int>(batch.fate.size());
+
+  RegionSolver regions(network, drives, options);
+  const std::string stop = Simulation(network, step, drives, options, start, regions).Run(batch, search.steps);
+  const int neighbour_solves = SolveNeighbouringRegions(regions, search.drives, n, options, start);
+  const int at_equilibrium = CountFates(batch.fate, search);
+  search.candidates = static_cast<int>(regions.candidates().size());
+
+  const PairProof pair = ProveSeparatedPair(regions, drives, options, start);
+  search.proven = pair.proven;
   search.seconds = SecondsSince(start);
+  if (pair.witness) {
+    search.witness = pair.witness;
+    search.note = search.witness->description;
+    return search;
+  }
   search.note = "no separating pair of equilibria proven: " + std::to_string(search.trajectories) + " trajectories under " +
                 std::to_string(search.drives) + " constant drive(s), " + std::to_string(search.settled) + " settled (" +
                 std::to_string(at_equilibrium) + " at a region equilibrium), " + std::to_string(search.diverged) +
                 " diverged, " + std::to_string(search.unsettled) + " still moving after " + std::to_string(search.steps) +
                 " steps (" + stop + "); " + std::to_string(search.candidates) + " distinct region equilibria (" +
-                std::to_string(region_solves) + " region solves, " + std::to_string(neighbour_solves) +
-                " from neighbouring regions), " +
-                std::to_string(search.proven) + " proven" + proof_notes +
+                std::to_string(regions.solves()) + " region solves, " + std::to_string(neighbour_solves) +
+                " from neighbouring regions), " + std::to_string(search.proven) + " proven" + pair.notes +
                 "; trajectories that diverge or cycle are not witnesses";
   return search;
 }

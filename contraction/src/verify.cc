@@ -32,17 +32,17 @@ std::string Number(double x) {
 std::string CheckModuleClaim(const Network& network, int i, const ModuleCertificate& m) {
   const Eigen::MatrixXd& w = network.module(i).weights();
   const double g = network.slope_bound();
-  const std::string where = "module " + std::to_string(i) + " (" + m.method + ")";
+  const std::string where = "module " + std::to_string(i) + " (" + std::string(ToString(m.method)) + ")";
   if (!(m.rate > 0)) return where + ": rate " + Number(m.rate) + " is not positive";
   if (m.is_diagonal()) {
     if (!m.metric_diagonal.allFinite() || !(m.metric_diagonal.minCoeff() > 0))
       return where + ": metric diagonal is not positive and finite";
-    if (m.method == kMethodDiagonalMetzler) {
+    if (m.method == ModuleMethod::kDiagonalMetzler) {
       if (!CheckDiagonalMetzlerRate(w, g, m.metric_diagonal, m.rate))
         return where + ": rate " + Number(m.rate) + " not proven by the Metzler comparison in this metric";
       return "";
     }
-    if (m.method == kMethodDiagonalNorm) {
+    if (m.method == ModuleMethod::kDiagonalNorm) {
       if (!CheckDiagonalNormRate(w, g, m.metric_diagonal, m.rate))
         return where + ": rate " + Number(m.rate) + " exceeds 1 - g ||Theta W Theta^-1||";
       return "";
@@ -50,11 +50,11 @@ std::string CheckModuleClaim(const Network& network, int i, const ModuleCertific
   }
   const Eigen::MatrixXd metric = m.DenseMetric();
   std::string why;
-  if (m.method == kMethodSdpVertices) {
+  if (m.method == ModuleMethod::kVertexLmi) {
     if (!CheckVertexLmi(w, g, metric, m.rate, &why)) return where + ": " + why;
     return "";
   }
-  if (m.method == kMethodSdpSector || m.method == kMethodSymmetricEigen) {
+  if (m.method == ModuleMethod::kSdpSector || m.method == ModuleMethod::kSymmetricEigen) {
     if (!CheckSectorLmi(w, g, metric, m.sector_multiplier, m.rate, &why)) return where + ": " + why;
     return "";
   }

@@ -81,7 +81,7 @@ TEST(CertifyCases, WrongCouplingConventionIsNeverCertified) {
   options.rate_only = true;
   const CertificationResult result = Certify(right, options);
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
-  EXPECT_EQ(result.certificate.coupling_rule, "metric-skew");
+  EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kMetricSkew);
   EXPECT_LT(result.certificate.coupling_residual, 1e-6);
 }
 
@@ -156,7 +156,7 @@ TEST(CertifyCases, ModuleNeedingANonDiagonalMetricIsCertifiedByTier2) {
   const CertificationResult result = Certify(network, options);
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.FullReport();
   const ModuleCertificate& module = result.certificate.modules[0];
-  EXPECT_EQ(module.metric_source, "sdp");
+  EXPECT_EQ(module.metric_source, MetricSource::kSdp);
   ASSERT_FALSE(module.is_diagonal());
   EXPECT_NE(module.metric(0, 1), 0.0);
   EXPECT_EQ(VerifyCertificate(network, result.certificate).verdict, Verdict::kCertified);
@@ -168,7 +168,7 @@ TEST(CertifyCases, ExactlySymmetricVersionIsCertifiedInTier1ByTheEigenMetric) {
   Network network = NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetAlpha(0.01).Build();
   const CertificationResult result = Certify(network, NoSdp());
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.FullReport();
-  EXPECT_EQ(result.certificate.modules[0].method, "symmetric-eigen");
+  EXPECT_EQ(result.certificate.modules[0].method, ModuleMethod::kSymmetricEigen);
   // lambda = -0.1 and -9.9: c = max(lambda_max, 0.05) = 0.05, rate just below 0.95.
   EXPECT_GT(result.certificate.rate, 0.94);
   EXPECT_LE(result.certificate.rate, 0.95);
@@ -198,7 +198,7 @@ TEST(CertifyCases, CascadeOfModulesIsCertifiedWhateverTheCouplingSize) {
   options.rate_only = true;
   const CertificationResult result = Certify(network, options);
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
-  EXPECT_EQ(result.certificate.coupling_rule, "cascade");
+  EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kCascade);
   EXPECT_EQ(result.certificate.coupling_groups.size(), 3u);
 }
 

@@ -68,7 +68,7 @@ TEST(FixedCouplingSkew, RescaledMetricsAreFoundAndCertified) {
     ASSERT_EQ(original.verdict, Verdict::kCertified) << original.FullReport();
     const CertificationResult result = Certify(pair.imported, CertifyOptions{});
     ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
-    EXPECT_EQ(result.certificate.coupling_rule, "metric-skew");
+    EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kMetricSkew);
     EXPECT_NEAR(result.certificate.rate, original.certificate.rate, 1e-6 * original.certificate.rate);
     // The certificate's blocks are the rescaled ones: their ratios undo the stored scales.
     const Certificate& c = result.certificate;
@@ -99,9 +99,9 @@ TEST(FixedCouplingSkew, DiagonalMetricIsReadOffLWhenTheStoredOnesAreUnrelated) {
                                .Build();
   const CertificationResult result = Certify(imported, CertifyOptions{});
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.FullReport();
-  EXPECT_EQ(result.certificate.coupling_rule, "metric-skew");
+  EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kMetricSkew);
   for (const ModuleCertificate& m : result.certificate.modules) {
-    EXPECT_EQ(m.metric_source, "derived from L");
+    EXPECT_EQ(m.metric_source, MetricSource::kDerivedFromCoupling);
     ASSERT_TRUE(m.is_diagonal());
   }
   // The derived metric is the closed-form one up to one scale.
@@ -146,7 +146,7 @@ TEST(FixedCouplingSkew, OneSidedCouplingIsNeverTreatedAsSkew) {
   const CertificationResult result = Certify(one_sided, CertifyOptions{});
   // A pure cascade contracts whatever the gain (block-triangular comparison matrix), but never
   // by the metric-skew rule.
-  EXPECT_NE(result.certificate.coupling_rule, "metric-skew") << result.reason;
+  EXPECT_NE(result.certificate.coupling_rule, CouplingRule::kMetricSkew) << result.reason;
 }
 
 }  // namespace

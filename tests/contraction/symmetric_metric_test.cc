@@ -59,8 +59,8 @@ TEST(SymmetricEigenMetric, CertifiesInhibitionDominatedModulesThatDiagonalMetric
       SCOPED_TRACE("n " + std::to_string(n) + " seed " + std::to_string(seed) + ": " + result.reason);
       ASSERT_EQ(result.verdict, Verdict::kCertified);
       const ModuleCertificate& m = result.certificate.modules[0];
-      EXPECT_EQ(m.method, "symmetric-eigen");
-      EXPECT_EQ(m.metric_source, "network");  // AssignClosedFormMetrics stored the eigen-metric
+      EXPECT_EQ(m.method, ModuleMethod::kSymmetricEigen);
+      EXPECT_EQ(m.metric_source, MetricSource::kNetwork);  // AssignClosedFormMetrics stored the eigen-metric
       const double claimed = 1.0 - std::max(LambdaMax(w), 0.05);
       EXPECT_LE(m.rate, claimed);
       EXPECT_GE(m.rate, 0.99 * claimed);
@@ -77,8 +77,8 @@ TEST(SymmetricEigenMetric, WithoutStoredMetricTheCheckerFindsItAndNotesTheSource
   options.use_sdp = false;  // Tier 1 alone must do it
   const CertificationResult result = Certify(network, options);
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
-  EXPECT_EQ(result.certificate.modules[0].method, "symmetric-eigen");
-  EXPECT_EQ(result.certificate.modules[0].metric_source, "eigen");
+  EXPECT_EQ(result.certificate.modules[0].method, ModuleMethod::kSymmetricEigen);
+  EXPECT_EQ(result.certificate.modules[0].metric_source, MetricSource::kEigen);
 }
 
 TEST(SymmetricEigenMetric, CoupledAssemblyIsCertifiedAndTrajectoriesConverge) {
@@ -97,8 +97,8 @@ TEST(SymmetricEigenMetric, CoupledAssemblyIsCertifiedAndTrajectoriesConverge) {
   AssignClosedFormMetrics(network);
   const CertificationResult result = Certify(network, CertifyOptions{});
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
-  EXPECT_EQ(result.certificate.coupling_rule, "metric-skew");
-  for (const ModuleCertificate& m : result.certificate.modules) EXPECT_EQ(m.method, "symmetric-eigen");
+  EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kMetricSkew);
+  for (const ModuleCertificate& m : result.certificate.modules) EXPECT_EQ(m.method, ModuleMethod::kSymmetricEigen);
   ASSERT_LT(result.certificate.discrete_factor, 1);
 
   // Two Euler trajectories under the same input approach each other at least as fast as c^t in

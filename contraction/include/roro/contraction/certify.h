@@ -29,6 +29,86 @@ std::string_view ToString(Verdict verdict);
 /// @throws std::invalid_argument naming the value.
 Verdict ParseVerdict(std::string_view text);
 
+/// How a module's continuous-time rate was proven (ModuleCertificate::method and
+/// ModuleReport::method). Each name is what certificates and reports write.
+enum class ModuleMethod {
+  /// "none": not proven. Only in reports and in the placeholder blocks of a certificate that does
+  /// not claim "certified".
+  kNone,
+  /// "diagonal-metzler": a diagonal metric; the module's Jacobian set is bounded by its Metzler
+  /// majorant (-1 + g max(W_ii, 0) on the diagonal, g |W_ij| off it) and the rate is that
+  /// matrix's (Tier 1, the absolute-value condition).
+  kDiagonalMetzler,
+  /// "diagonal-norm": a diagonal metric Theta^2 and the rate 1 - g ||Theta W Theta^-1||_2, where
+  /// that beats the Metzler comparison (svd modules, identity metrics).
+  kDiagonalNorm,
+  /// "vertex-lmi": the LMI M J + J^T M <= -2 rate M on every vertex D in {0, g}^n of the
+  /// Jacobian set, which is exact but costs 2^n blocks (small modules only): for a Tier-2 metric,
+  /// and for a stored dense or diagonal metric that the bounds above cannot prove.
+  kVertexLmi,
+  /// "sdp-sector": the S-procedure sector LMI with the certificate's sector_multiplier, for a
+  /// metric found by Tier 2 (SDP) on modules too large for the vertex LMI.
+  kSdpSector,
+  /// "symmetric-eigen": W = W^T with g lambda_max(W) < 1, the eigen-metric Q diag(m) Q^T and its
+  /// constant sector multiplier (Tier 1 for inhibition-dominated symmetric modules); re-checked
+  /// by the same sector LMI as "sdp-sector".
+  kSymmetricEigen,
+};
+std::string_view ToString(ModuleMethod method);
+/// @throws std::invalid_argument naming the value.
+ModuleMethod ParseModuleMethod(std::string_view text);
+
+/// Where a module's metric in the certificate came from (ModuleCertificate::metric_source).
+enum class MetricSource {
+  /// "network": the metric block stored in the model (for a metric-skew coupling, the M of
+  /// L = B - M^-1 B^T M, which is why it is tried first). Also the placeholder of an unproven
+  /// module.
+  kNetwork,
+  /// "closed-form": the Tier-1 closed-form diagonal (diag(eta / xi) from the Metzler majorant,
+  /// Phi^2 for svd modules), tried when the stored metric fails.
+  kClosedForm,
+  /// "identity": the identity metric (g ||W|| < 1), tried when the closed form is not the
+  /// identity and fails.
+  kIdentity,
+  /// "eigen": the eigen-metric of a symmetric module (method "symmetric-eigen"), tried when the
+  /// diagonal metrics above fail.
+  kEigen,
+  /// "sdp": a dense metric found by Tier 2 (semidefinite programming, CSDP) and re-proven here.
+  kSdp,
+  /// "derived from L": for a fixed coupling, the diagonal metric in which L itself is skew (read
+  /// off L's entries), when the stored metrics do not combine.
+  kDerivedFromCoupling,
+};
+std::string_view ToString(MetricSource source);
+/// @throws std::invalid_argument naming the value.
+MetricSource ParseMetricSource(std::string_view text);
+
+/// The rule that combined the module rates into the network rate (Certificate::coupling_rule).
+enum class CouplingRule {
+  /// "" (empty): the modules were never combined, because a module was not proven or the time
+  /// budget ran out; only in certificates that do not claim "certified".
+  kNotCombined,
+  /// "none": L = 0 (no nonzero coupling block); the network rate is the slowest module's.
+  kNone,
+  /// "metric-skew": the whole network is one group (one strongly connected module graph) whose L
+  /// is skew in the overall metric, M L + L^T M = 0 up to the recorded residual bound, which the
+  /// group rate subtracts.
+  kMetricSkew,
+  /// "cascade": every group is a single module and the coupling only runs forward between them
+  /// (an acyclic module graph); the comparison matrix is then Hurwitz whatever the coupling's size.
+  kCascade,
+  /// "metric-skew+cascade": several groups, at least one of them metric-skew, coupled forward
+  /// (the strongly connected parts of the module graph are metric-skew, the rest is a cascade).
+  kMetricSkewAndCascade,
+  /// "small-gain": a strongly connected set of modules that is not metric-skew (in any scaling of
+  /// its metrics) was split into single modules; the comparison matrix is Hurwitz only because
+  /// the coupling norms are small against the module rates.
+  kSmallGain,
+};
+std::string_view ToString(CouplingRule rule);
+/// @throws std::invalid_argument naming the value.
+CouplingRule ParseCouplingRule(std::string_view text);
+
 inline constexpr int kCertificateFormatVersion = 1;
 
 struct CertifyOptions {
@@ -49,13 +129,10 @@ struct CertifyOptions {
 struct ModuleCertificate {
   int offset = 0;
   int size = 0;
-  /// How the module rate was proven: "diagonal-metzler" (Tier 1 absolute-value / any diagonal
-  /// metric, comparison with a Metzler matrix), "diagonal-norm" (svd / identity: rate
-  /// 1 - g ||Theta W Theta^-1||), "vertex-lmi" (the LMI on every vertex D in {0,g}^n, small n:
-  /// Tier-2 metrics, or diagonal ones), "sdp-sector" (Tier-2 S-procedure), or "none".
-  std::string method;
-  /// Where the metric came from: "network" (the model's stored metric), "closed-form", "sdp".
-  std::string metric_source;
+  /// How the module rate was proven (see ModuleMethod).
+  ModuleMethod method = ModuleMethod::kNone;
+  /// Where the metric came from (see MetricSource).
+  MetricSource metric_source = MetricSource::kNetwork;
   double rate = 0;  ///< continuous-time contraction rate of the module alone (tau = 1)
   /// Exactly one of these is non-empty: a diagonal metric (n) or a dense one (n x n).
   Eigen::VectorXd metric_diagonal;
@@ -85,8 +162,8 @@ struct Certificate {
   double discrete_factor = 0;
   double max_alpha = 0;        ///< largest alpha with a proven factor < 1 (0 if none)
   std::string model_sha256;
-  /// "none" (no coupling), "metric-skew", "cascade", "small-gain".
-  std::string coupling_rule;
+  /// How the module rates were combined (see CouplingRule).
+  CouplingRule coupling_rule = CouplingRule::kNotCombined;
   /// Upper bound of ||M L + L^T M||_2 over the metric-skew groups (0 when not used).
   double coupling_residual = 0;
   /// How the claim was re-checked, e.g. "directed-rounding+shifted-cholesky".
@@ -102,7 +179,7 @@ struct Certificate {
 struct ModuleReport {
   int index = 0;
   std::string kind;            ///< module kind ("sparse", ...)
-  std::string method;          ///< the method that proved the rate, or "none"
+  ModuleMethod method = ModuleMethod::kNone;  ///< the method that proved the rate
   double rate = 0;
   double metric_condition = 1; ///< cond(M_i) (floating point estimate, for the report)
   std::string note;            ///< what failed, e.g. "Tier 2 unavailable: csdp not found"

@@ -1,0 +1,66 @@
+#pragma once
+// The state of a Trainer (private to roro_training): what trainer.cc builds and resumes, and what
+// the training loop (training_loop.cc) advances.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include "roro/topology/network.h"
+#include "roro/training/checkpoint.h"
+#include "roro/training/engine.h"
+#include "roro/training/trainer.h"
+#include "trainer/euler_guard.h"
+#include "trainer/optimizer_adapter.h"
+
+namespace roro {
+
+namespace training_internal {
+
+inline bool HasData(const SequenceDataset* data) { return data != nullptr && data->count() > 0; }
+
+inline long BatchesPerEpoch(int count, int batch_size) {
+  return (static_cast<long>(count) + batch_size - 1) / batch_size;
+}
+
+}  // namespace training_internal
+
+struct Trainer::Impl {
+  Network network;  ///< holds `parameters` whenever control leaves the loop
+  TrainingData data;
+  TrainerOptions options;
+  nlohmann::json data_description;
+  std::string data_fingerprint;
+  std::string initial_model_sha256;
+  TrainingCounters counters;
+  Eigen::VectorXd parameters;
+  Eigen::VectorXd mask;
+  Eigen::VectorXd last_good_dynamics;
+  std::unique_ptr<trainer_internal::EulerGuard> guard;
+  std::unique_ptr<trainer_internal::OptimizerAdapter> optimizer;
+  double initial_euler_factor = 0;
+  mutable std::unique_ptr<ScnEngine<float>> engine;
+
+  explicit Impl(Network net) : network(std::move(net)) {}
+
+  bool classification() const { return data.train->task == TaskType::kClassification; }
+  long batches_per_epoch() const { return training_internal::BatchesPerEpoch(data.train->count(), options.batch_size); }
+  bool has_run_directory() const { return !options.run_directory.empty(); }
+
+  /// The engine holds a float snapshot of the network; every use sets the current parameters.
+  ScnEngine<float>& Engine() const;
+  /// The trainable mask, the Euler guard and the optimizer, for `network` and `options`.
+  void BuildHelpers();
+  /// RUN/checkpoint.json (atomic), when the run has a directory.
+  void WriteCheckpoint() const;
+  EvaluationStats Evaluate(const SequenceDataset& set, bool confusion) const;
+
+  /// The training loop (training_loop.cc).
+  TrainingSummary Run(TrainingCallback* callback, const std::function<void(const std::string&)>& messages);
+  class TrainingLoop;
+};
+
+}  // namespace roro
