@@ -48,6 +48,9 @@ std::string IndexPath(const std::string& path, std::size_t index) {
 std::string ShowJson(const json& value) {
   if (value.is_array()) return "an array of " + std::to_string(value.size()) + " elements";
   if (value.is_object()) return "an object with " + std::to_string(value.size()) + " fields";
+  // A document built in memory (not parsed) can hold what JSON text cannot; dump() prints null.
+  if (value.is_number_float() && !std::isfinite(value.get<double>()))
+    return std::isnan(value.get<double>()) ? "NaN" : (value.get<double>() > 0 ? "Infinity" : "-Infinity");
   // error_handler::replace: invalid UTF-8 in a hostile file must not turn into a second exception.
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > kShownValueLength) text = text.substr(0, kShownValueLength) + "...";
