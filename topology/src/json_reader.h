@@ -52,6 +52,8 @@ class JsonField {
  public:
   /// The document read from `source`; `path` names where `value` sits in it (empty: the root).
   JsonField(const nlohmann::json& value, std::string source, std::string path = "");
+  /// A field of a temporary document would dangle.
+  JsonField(nlohmann::json&& value, std::string source, std::string path = "") = delete;
 
   const nlohmann::json& value() const { return *value_; }
   const std::string& source() const { return *source_; }

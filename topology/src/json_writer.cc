@@ -10,6 +10,9 @@ using nlohmann::json;
 
 namespace {
 
+/// Spaces per nesting level (model files and meta.json are indented by two).
+constexpr int kIndentStep = 2;
+
 bool IsScalar(const json& value) { return !value.is_object() && !value.is_array(); }
 
 // The same bytes as value.dump(), written straight into `out`: a model holds ~10^5 numbers and a
@@ -26,7 +29,7 @@ class ScalarWriter {
 };
 
 void AppendFormatted(const json& value, int indent, std::string& out) {
-  const std::string inner(static_cast<std::size_t>(indent + 2), ' ');
+  const std::string inner(static_cast<std::size_t>(indent + kIndentStep), ' ');
   if (value.is_object()) {
     if (value.empty()) {
       out += "{}";
@@ -42,7 +45,7 @@ void AppendFormatted(const json& value, int indent, std::string& out) {
       out += inner;
       out += json(keys[k]).dump(-1, ' ', false, json::error_handler_t::replace);
       out += ": ";
-      AppendFormatted(value.at(keys[k]), indent + 2, out);
+      AppendFormatted(value.at(keys[k]), indent + kIndentStep, out);
       out += k + 1 < keys.size() ? ",\n" : "\n";
     }
     out += std::string(static_cast<std::size_t>(indent), ' ') + "}";
@@ -64,7 +67,7 @@ void AppendFormatted(const json& value, int indent, std::string& out) {
     out += "[\n";
     for (std::size_t k = 0; k < value.size(); ++k) {
       out += inner;
-      AppendFormatted(value[k], indent + 2, out);
+      AppendFormatted(value[k], indent + kIndentStep, out);
       out += k + 1 < value.size() ? ",\n" : "\n";
     }
     out += std::string(static_cast<std::size_t>(indent), ' ') + "]";

@@ -72,12 +72,14 @@ bool Base64Decode(const std::string& text, std::string* bytes) {
   return true;
 }
 
+/// zlib's length argument is 32-bit: large buffers are fed in pieces of this size.
+constexpr size_t kCrc32Piece = size_t{1} << 30;
+
 std::uint32_t Crc32(const std::string& bytes) {
   uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib's length argument is 32-bit: feed large buffers in pieces.
   size_t done = 0;
   while (done < bytes.size()) {
-    const size_t piece = std::min<size_t>(bytes.size() - done, 1u << 30);
+    const size_t piece = std::min<size_t>(bytes.size() - done, kCrc32Piece);
     crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), static_cast<uInt>(piece));
     done += piece;
   }
