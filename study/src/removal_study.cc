@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "json_file.h"
+#include "json_writer.h"
 #include "roro/modules/random.h"
 #include "roro/training/trainer.h"
 
@@ -212,7 +212,7 @@ std::string RemovalStudyResult::FullReport() const {
 }
 
 nlohmann::json RemovalStudyResult::ToJson() const {
-  using study_internal::NumberOrNull;
+  using topology_internal::NumberOrNull;
   nlohmann::json json = {{"format", "roro-removal"},
                          {"version", 1},
                          {"mode", ToString(options.mode)},

@@ -9,49 +9,88 @@
 
 #include <fmt/format.h>
 
-#include "json_file.h"
+#include "json_reader.h"
+#include "json_writer.h"
 #include "roro/topology/atomic_write.h"
 
 namespace roro {
 namespace {
 
-[[noreturn]] void Fail(const std::string& source, const std::string& field, const std::string& what) {
-  throw std::invalid_argument(fmt::format("{}: field '{}' {}", source, field, what));
-}
-
-// Non-finite numbers are stored as null (NumberOrNull) and read back as +inf or NaN.
-using study_internal::NumberOrNull;
-
-const nlohmann::json& Field(const nlohmann::json& json, const std::string& key, const std::string& source,
-                            const std::string& prefix) {
-  if (!json.is_object() || !json.contains(key)) Fail(source, prefix + key, "is missing");
-  return json.at(key);
-}
-
-double GetNumber(const nlohmann::json& json, const std::string& key, const std::string& source,
-                 const std::string& prefix, double null_value) {
-  const nlohmann::json& value = Field(json, key, source, prefix);
-  if (value.is_null()) return null_value;
-  if (!value.is_number()) Fail(source, prefix + key, "must be a number, got " + value.dump());
-  return value.get<double>();
-}
-
-long GetInteger(const nlohmann::json& json, const std::string& key, const std::string& source,
-                const std::string& prefix) {
-  const nlohmann::json& value = Field(json, key, source, prefix);
-  if (!value.is_number_integer()) Fail(source, prefix + key, "must be an integer, got " + value.dump());
-  return value.get<long>();
-}
-
-std::string GetString(const nlohmann::json& json, const std::string& key, const std::string& source,
-                      const std::string& prefix) {
-  const nlohmann::json& value = Field(json, key, source, prefix);
-  if (!value.is_string()) Fail(source, prefix + key, "must be a string, got " + value.dump());
-  return value.get<std::string>();
-}
+using topology_internal::JsonField;
+// Non-finite numbers are stored as null (NumberOrNull) and read back as NaN, or +inf where an
+// unproven factor is meant.
+using topology_internal::NumberOrNull;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+StudyPointLabels ReadPoint(const JsonField& field) {
+  field.ExpectObject({"id", "topology", "hubs", "keep", "module_count", "module_size", "kind", "density", "seed",
+                      "coupling"});
+  StudyPointLabels p;
+  p.id = field["id"].String();
+  p.topology = field["topology"].String();
+  p.hubs = field["hubs"].As<int>();
+  p.keep = field["keep"].NumberOrNull(kNaN);
+  p.module_count = field["module_count"].As<int>();
+  p.module_size = field["module_size"].As<int>();
+  p.kind = field["kind"].String();
+  p.density = field["density"].NumberOrNull(kNaN);
+  p.seed = field["seed"].Unsigned();
+  p.coupling = field["coupling"].String();
+  return p;
+}
+
+void ReadTraining(const JsonField& field, RunResult* r) {
+  field.ExpectObject({"termination", "epochs", "steps", "seconds", "sequences_per_second", "train_loss",
+                      "train_accuracy", "rejected_steps", "scaled_steps"},
+                     {"projected_steps"});  // absent in files from before projection
+  r->termination = field["termination"].String();
+  r->epochs = field["epochs"].As<int>();
+  r->steps = field["steps"].As<long>();
+  r->train_seconds = field["seconds"].NumberOrNull(kNaN);
+  r->sequences_per_second = field["sequences_per_second"].NumberOrNull(kNaN);
+  r->train_loss = field["train_loss"].NumberOrNull(kNaN);
+  r->train_accuracy = field["train_accuracy"].NumberOrNull(kNaN);
+  r->rejected_steps = field["rejected_steps"].As<long>();
+  r->scaled_steps = field["scaled_steps"].As<long>();
+  field.ReadIfPresent("projected_steps", &r->projected_steps);
+}
+
+void ReadTest(const JsonField& field, RunResult* r) {
+  field.ExpectObject({"accuracy", "loss", "count"});
+  r->test_accuracy = field["accuracy"].NumberOrNull(kNaN);
+  r->test_loss = field["loss"].NumberOrNull(kNaN);
+  r->test_count = field["count"].As<int>();
+}
+
+void ReadCertificateSummary(const JsonField& field, RunResult* r) {
+  field.ExpectObject({"verdict", "rate", "euler_factor", "reason"});
+  const JsonField verdict = field["verdict"];
+  r->verdict = verdict.String();
+  if (r->verdict != "certified" && r->verdict != "refuted" && r->verdict != "inconclusive")
+    verdict.FailWithValue("expected certified, refuted or inconclusive");
+  r->rate = field["rate"].NumberOrNull(0);
+  r->euler_factor = field["euler_factor"].NumberOrNull(kInf);
+  r->verdict_reason = field["reason"].String();
+}
+
+RemovalSummary ReadRemoval(const JsonField& field) {
+  field.ExpectObject({"mode", "count", "lesions", "intact_accuracy", "mean_accuracy", "worst_accuracy", "mean_drop",
+                      "worst_drop", "drop_stddev", "certified_lesions"});
+  RemovalSummary s;
+  s.mode = field["mode"].String();
+  s.count = field["count"].As<int>();
+  s.lesions = field["lesions"].As<int>();
+  s.intact_accuracy = field["intact_accuracy"].NumberOrNull(kNaN);
+  s.mean_accuracy = field["mean_accuracy"].NumberOrNull(kNaN);
+  s.worst_accuracy = field["worst_accuracy"].NumberOrNull(kNaN);
+  s.mean_drop = field["mean_drop"].NumberOrNull(kNaN);
+  s.worst_drop = field["worst_drop"].NumberOrNull(kNaN);
+  s.drop_stddev = field["drop_stddev"].NumberOrNull(kNaN);
+  s.certified_lesions = field["certified_lesions"].As<int>();
+  return s;
+}
 
 }  // namespace
 
@@ -101,66 +140,18 @@ nlohmann::json RunResultToJson(const RunResult& r) {
 }
 
 RunResult RunResultFromJson(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw std::invalid_argument(source + ": not a JSON object");
-  if (GetString(json, "format", source, "") != "roro-run-result")
-    Fail(source, "format", "must be \"roro-run-result\", got " + json.at("format").dump());
-  const long version = GetInteger(json, "version", source, "");
-  if (version != kRunResultFormatVersion)
-    Fail(source, "version", fmt::format("is {}, this roro reads version {}", version, kRunResultFormatVersion));
+  const JsonField document(json, source);
+  topology_internal::CheckFormatTag(document, "roro-run-result", kRunResultFormatVersion);
+  document.ExpectObject({"format", "version", "point", "trainable_parameters", "frozen_parameters", "training", "test",
+                         "certificate", "removal"});
   RunResult r;
-  const nlohmann::json& p = Field(json, "point", source, "");
-  r.point.id = GetString(p, "id", source, "point.");
-  r.point.topology = GetString(p, "topology", source, "point.");
-  r.point.hubs = static_cast<int>(GetInteger(p, "hubs", source, "point."));
-  r.point.keep = GetNumber(p, "keep", source, "point.", kNaN);
-  r.point.module_count = static_cast<int>(GetInteger(p, "module_count", source, "point."));
-  r.point.module_size = static_cast<int>(GetInteger(p, "module_size", source, "point."));
-  r.point.kind = GetString(p, "kind", source, "point.");
-  r.point.density = GetNumber(p, "density", source, "point.", kNaN);
-  const nlohmann::json& seed = Field(p, "seed", source, "point.");
-  if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<long>() >= 0))
-    Fail(source, "point.seed", "must be a non-negative integer, got " + seed.dump());
-  r.point.seed = seed.get<std::uint64_t>();
-  r.point.coupling = GetString(p, "coupling", source, "point.");
-  r.trainable_parameters = GetInteger(json, "trainable_parameters", source, "");
-  r.frozen_parameters = GetInteger(json, "frozen_parameters", source, "");
-  const nlohmann::json& t = Field(json, "training", source, "");
-  r.termination = GetString(t, "termination", source, "training.");
-  r.epochs = static_cast<int>(GetInteger(t, "epochs", source, "training."));
-  r.steps = GetInteger(t, "steps", source, "training.");
-  r.train_seconds = GetNumber(t, "seconds", source, "training.", kNaN);
-  r.sequences_per_second = GetNumber(t, "sequences_per_second", source, "training.", kNaN);
-  r.train_loss = GetNumber(t, "train_loss", source, "training.", kNaN);
-  r.train_accuracy = GetNumber(t, "train_accuracy", source, "training.", kNaN);
-  r.rejected_steps = GetInteger(t, "rejected_steps", source, "training.");
-  r.scaled_steps = GetInteger(t, "scaled_steps", source, "training.");
-  if (t.contains("projected_steps")) r.projected_steps = GetInteger(t, "projected_steps", source, "training.");
-  const nlohmann::json& test = Field(json, "test", source, "");
-  r.test_accuracy = GetNumber(test, "accuracy", source, "test.", kNaN);
-  r.test_loss = GetNumber(test, "loss", source, "test.", kNaN);
-  r.test_count = static_cast<int>(GetInteger(test, "count", source, "test."));
-  const nlohmann::json& c = Field(json, "certificate", source, "");
-  r.verdict = GetString(c, "verdict", source, "certificate.");
-  if (r.verdict != "certified" && r.verdict != "refuted" && r.verdict != "inconclusive")
-    Fail(source, "certificate.verdict", "must be certified, refuted or inconclusive, got \"" + r.verdict + "\"");
-  r.rate = GetNumber(c, "rate", source, "certificate.", 0);
-  r.euler_factor = GetNumber(c, "euler_factor", source, "certificate.", kInf);
-  r.verdict_reason = GetString(c, "reason", source, "certificate.");
-  const nlohmann::json& removal = Field(json, "removal", source, "");
-  if (!removal.is_null()) {
-    RemovalSummary s;
-    s.mode = GetString(removal, "mode", source, "removal.");
-    s.count = static_cast<int>(GetInteger(removal, "count", source, "removal."));
-    s.lesions = static_cast<int>(GetInteger(removal, "lesions", source, "removal."));
-    s.intact_accuracy = GetNumber(removal, "intact_accuracy", source, "removal.", kNaN);
-    s.mean_accuracy = GetNumber(removal, "mean_accuracy", source, "removal.", kNaN);
-    s.worst_accuracy = GetNumber(removal, "worst_accuracy", source, "removal.", kNaN);
-    s.mean_drop = GetNumber(removal, "mean_drop", source, "removal.", kNaN);
-    s.worst_drop = GetNumber(removal, "worst_drop", source, "removal.", kNaN);
-    s.drop_stddev = GetNumber(removal, "drop_stddev", source, "removal.", kNaN);
-    s.certified_lesions = static_cast<int>(GetInteger(removal, "certified_lesions", source, "removal."));
-    r.removal = s;
-  }
+  r.point = ReadPoint(document["point"]);
+  r.trainable_parameters = document["trainable_parameters"].As<long>();
+  r.frozen_parameters = document["frozen_parameters"].As<long>();
+  ReadTraining(document["training"], &r);
+  ReadTest(document["test"], &r);
+  ReadCertificateSummary(document["certificate"], &r);
+  if (const JsonField removal = document["removal"]; !removal.is_null()) r.removal = ReadRemoval(removal);
   return r;
 }
 
@@ -169,7 +160,7 @@ void SaveRunResult(const RunResult& result, const std::string& path) {
 }
 
 RunResult LoadRunResult(const std::string& path) {
-  return RunResultFromJson(study_internal::ReadJsonFile(path), path);
+  return RunResultFromJson(topology_internal::ReadJsonFile(path), path);
 }
 
 std::string StudyGridPath(const std::string& study) { return (std::filesystem::path(study) / "grid.json").string(); }

@@ -6,92 +6,138 @@
 
 #include <fmt/format.h>
 
-#include "json_file.h"
-#include "json_object_reader.h"
+#include "json_reader.h"
 
 namespace roro {
 namespace {
 
-using study_internal::JsonObjectReader;
+using topology_internal::JsonField;
 
-// Runs `parse`; its std::invalid_argument becomes an error naming the grid file and `field`.
-template <typename Parse>
-auto ParsedOrFail(const JsonObjectReader& reader, const std::string& field, Parse&& parse) {
-  try {
-    return parse();
-  } catch (const std::invalid_argument& e) {
-    reader.Fail(field, e.what());
-  }
+/// An axis (or lr_milestones): a non-empty list, or a single value taken as a one-element list.
+std::vector<JsonField> ListOrSingleValue(const JsonField& field) {
+  if (!field.value().is_array()) return {field};
+  field.ExpectNonEmptyArray();
+  return field.Elements();
 }
 
-void ReadNetwork(JsonObjectReader reader, SweepGrid* grid) {
+template <typename T>
+void ReadListIfPresent(const JsonField& object, std::string_view key, std::vector<T>* values) {
+  const auto field = object.Find(key);
+  if (!field) return;
+  values->clear();
+  for (const JsonField& value : ListOrSingleValue(*field)) values->push_back(value.As<T>());
+}
+
+void ReadNetwork(const JsonField& network, SweepGrid* grid) {
+  network.ExpectObject({}, {"modules", "kind", "density", "scale", "spectral_bound", "alpha", "slope_bound",
+                            "coupling_init_scale", "hubs", "keep", "extra", "topology", "unit_budget"});
   NetworkRecipe& r = grid->network;
-  std::string text;
-  if (reader.Get("modules", &text))
-    r.module_sizes = ParsedOrFail(reader, reader.Path("modules"), [&] { return ParseModuleSizes(text); });
-  if (reader.Get("kind", &text))
-    r.kind = ParsedOrFail(reader, reader.Path("kind"), [&] { return ParseModuleKind(text); });
-  reader.Get("density", &r.density);
-  reader.Get("scale", &r.scale);
-  reader.Get("spectral_bound", &r.spectral_bound);
-  reader.Get("alpha", &r.alpha);
-  reader.Get("slope_bound", &r.slope_bound);
-  reader.Get("coupling_init_scale", &r.coupling_init_scale);
-  reader.Get("hubs", &r.topology.hubs);
-  reader.Get("keep", &r.topology.keep);
-  reader.Get("extra", &r.topology.extra);
-  if (reader.Get("topology", &text))
-    r.topology = ParsedOrFail(reader, reader.Path("topology"), [&] { return ParseTopologyAxisValue(text, r.topology); });
-  reader.Get("unit_budget", &grid->unit_budget);
-  reader.RejectUnknown();
+  if (const auto modules = network.Find("modules")) r.module_sizes = modules->Parsed(ParseModuleSizes);
+  if (const auto kind = network.Find("kind")) r.kind = kind->Parsed(ParseModuleKind);
+  network.ReadIfPresent("density", &r.density);
+  network.ReadIfPresent("scale", &r.scale);
+  network.ReadIfPresent("spectral_bound", &r.spectral_bound);
+  network.ReadIfPresent("alpha", &r.alpha);
+  network.ReadIfPresent("slope_bound", &r.slope_bound);
+  network.ReadIfPresent("coupling_init_scale", &r.coupling_init_scale);
+  network.ReadIfPresent("hubs", &r.topology.hubs);
+  network.ReadIfPresent("keep", &r.topology.keep);
+  network.ReadIfPresent("extra", &r.topology.extra);
+  // After hubs, keep and extra: "gw" without ":K" takes the base hub count.
+  if (const auto topology = network.Find("topology"))
+    r.topology = topology->Parsed([&](const std::string& text) { return ParseTopologyAxisValue(text, r.topology); });
+  network.ReadIfPresent("unit_budget", &grid->unit_budget);
 }
 
-void ReadTrain(JsonObjectReader reader, TrainerOptions* o) {
-  reader.Get("epochs", &o->epochs);
-  reader.Get("batch", &o->batch_size);
-  reader.Get("lr", &o->optimizer.learning_rate);
-  reader.Get("optimizer", &o->optimizer.kind);
-  reader.Get("momentum", &o->optimizer.momentum);
-  reader.Get("schedule", &o->optimizer.schedule);
-  reader.Get("lr_decay", &o->optimizer.decay);
-  reader.GetList("lr_milestones", &o->optimizer.milestones);
-  reader.Get("clip", &o->optimizer.clip_norm);
-  reader.Get("weight_decay", &o->optimizer.weight_decay);
-  reader.Get("time_budget", &o->time_budget_seconds);
-  reader.Get("threads", &o->threads);
-  reader.Get("eval_batch", &o->eval_batch_size);
-  reader.Get("checkpoint_every", &o->checkpoint_every);
-  reader.Get("test_every_epoch", &o->evaluate_test_each_epoch);
-  reader.Get("euler_guard", &o->euler_guard.enabled);
-  reader.Get("euler_cap", &o->euler_guard.cap);
-  reader.Get("euler_keep_margin", &o->euler_guard.keep_margin);
-  reader.Get("euler_check_every", &o->euler_guard.check_every);
-  reader.Get("euler_guard_mode", &o->euler_guard.mode);
-  reader.Get("log_every", &o->log_every);
-  reader.RejectUnknown();
+void ReadTrain(const JsonField& train, TrainerOptions* o) {
+  train.ExpectObject({}, {"epochs", "batch", "lr", "optimizer", "momentum", "schedule", "lr_decay", "lr_milestones",
+                          "clip", "weight_decay", "time_budget", "threads", "eval_batch", "checkpoint_every",
+                          "test_every_epoch", "euler_guard", "euler_cap", "euler_keep_margin", "euler_check_every",
+                          "euler_guard_mode", "log_every"});
+  train.ReadIfPresent("epochs", &o->epochs);
+  train.ReadIfPresent("batch", &o->batch_size);
+  train.ReadIfPresent("lr", &o->optimizer.learning_rate);
+  train.ReadIfPresent("optimizer", &o->optimizer.kind);
+  train.ReadIfPresent("momentum", &o->optimizer.momentum);
+  train.ReadIfPresent("schedule", &o->optimizer.schedule);
+  train.ReadIfPresent("lr_decay", &o->optimizer.decay);
+  ReadListIfPresent(train, "lr_milestones", &o->optimizer.milestones);
+  train.ReadIfPresent("clip", &o->optimizer.clip_norm);
+  train.ReadIfPresent("weight_decay", &o->optimizer.weight_decay);
+  train.ReadIfPresent("time_budget", &o->time_budget_seconds);
+  train.ReadIfPresent("threads", &o->threads);
+  train.ReadIfPresent("eval_batch", &o->eval_batch_size);
+  train.ReadIfPresent("checkpoint_every", &o->checkpoint_every);
+  train.ReadIfPresent("test_every_epoch", &o->evaluate_test_each_epoch);
+  train.ReadIfPresent("euler_guard", &o->euler_guard.enabled);
+  train.ReadIfPresent("euler_cap", &o->euler_guard.cap);
+  train.ReadIfPresent("euler_keep_margin", &o->euler_guard.keep_margin);
+  train.ReadIfPresent("euler_check_every", &o->euler_guard.check_every);
+  train.ReadIfPresent("euler_guard_mode", &o->euler_guard.mode);
+  train.ReadIfPresent("log_every", &o->log_every);
   std::string error;
-  if (!o->IsValid(&error)) reader.Fail(reader.Path(""), "is invalid: " + error);
+  if (!o->IsValid(&error)) train.Fail("invalid training settings: " + error);
 }
 
-void ReadCertify(JsonObjectReader reader, CertifyOptions* o) {
-  reader.Get("sdp", &o->use_sdp);
-  reader.Get("timeout", &o->timeout_seconds);
-  reader.RejectUnknown();
+void ReadCertify(const JsonField& certify, CertifyOptions* o) {
+  certify.ExpectObject({}, {"sdp", "timeout"});
+  certify.ReadIfPresent("sdp", &o->use_sdp);
+  certify.ReadIfPresent("timeout", &o->timeout_seconds);
   std::string error;
-  if (!o->IsValid(&error)) reader.Fail("certify", "is invalid: " + error);
+  if (!o->IsValid(&error)) certify.Fail("invalid certification settings: " + error);
 }
 
-void ReadRemoval(JsonObjectReader reader, RemovalOptions* o) {
-  std::string mode;
-  if (reader.Get("mode", &mode))
-    o->mode = ParsedOrFail(reader, reader.Path("mode"), [&] { return ParseLesionMode(mode); });
-  reader.Get("count", &o->count);
-  reader.Get("trials", &o->trials);
-  reader.Get("seed", &o->seed);
-  reader.Get("certify", &o->certify);
-  reader.RejectUnknown();
+RemovalOptions ReadRemoval(const JsonField& removal) {
+  removal.ExpectObject({}, {"mode", "count", "trials", "seed", "certify"});
+  RemovalOptions o;
+  if (const auto mode = removal.Find("mode")) o.mode = mode->Parsed(ParseLesionMode);
+  removal.ReadIfPresent("count", &o.count);
+  removal.ReadIfPresent("trials", &o.trials);
+  removal.ReadIfPresent("seed", &o.seed);
+  removal.ReadIfPresent("certify", &o.certify);
   std::string error;
-  if (!o->IsValid(&error)) reader.Fail("removal", "is invalid: " + error);
+  if (!o.IsValid(&error)) removal.Fail("invalid removal settings: " + error);
+  return o;
+}
+
+/// The axes, each value checked as it is read (topology values against the base network's
+/// topology, so ReadNetwork comes first).
+void ReadAxes(const JsonField& axes, SweepGrid* grid) {
+  axes.ExpectObject({}, {"topology", "modules", "module_count", "kind", "density", "seed", "coupling"});
+  if (const auto topologies = axes.Find("topology"))
+    for (const JsonField& value : ListOrSingleValue(*topologies)) {
+      value.Parsed([&](const std::string& text) { return ParseTopologyAxisValue(text, grid->network.topology); });
+      grid->topologies.push_back(value.String());
+    }
+  if (const auto modules = axes.Find("modules"))
+    for (const JsonField& value : ListOrSingleValue(*modules)) {
+      value.Parsed(ParseModuleSizes);
+      grid->modules.push_back(value.String());
+    }
+  if (const auto kinds = axes.Find("kind"))
+    for (const JsonField& value : ListOrSingleValue(*kinds)) {
+      value.Parsed(ParseModuleKind);
+      grid->kinds.push_back(value.String());
+    }
+  ReadListIfPresent(axes, "density", &grid->densities);
+  ReadListIfPresent(axes, "seed", &grid->seeds);
+  if (const auto couplings = axes.Find("coupling"))
+    for (const JsonField& value : ListOrSingleValue(*couplings)) {
+      const std::string coupling = value.String();
+      if (coupling != "stable" && coupling != "free") value.FailWithValue("expected stable or free");
+      grid->couplings.push_back(coupling);
+    }
+  if (const auto counts = axes.Find("module_count")) {
+    if (!grid->modules.empty())
+      counts->Fail("cannot be combined with axes.modules (pick one way to size modules)");
+    if (grid->unit_budget < 1) counts->Fail("needs network.unit_budget (the total number of units to split)");
+    for (const JsonField& value : ListOrSingleValue(*counts)) {
+      const int count = value.As<int>();
+      if (count < 1 || grid->unit_budget % count != 0)
+        value.Fail(fmt::format("value {} does not divide network.unit_budget {}", count, grid->unit_budget));
+      grid->module_counts.push_back(count);
+    }
+  }
 }
 
 std::string ModulesText(const std::vector<int>& sizes) {
@@ -156,73 +202,37 @@ nlohmann::json SweepPoint::ToJson() const {
 }
 
 SweepGrid SweepGridFromJson(const nlohmann::json& json, const std::string& source) {
-  JsonObjectReader top(json, source, "");
+  const JsonField document(json, source);
+  topology_internal::CheckFormatTag(document, "roro-sweep-grid", 1, topology_internal::FormatTag::kOptional);
+  document.ExpectObject({"data"}, {"format", "version", "name", "network", "train", "certify", "removal", "axes"});
   SweepGrid grid;
   grid.source_json = json;
-  top.Get("name", &grid.name);
-  if (top.Has("format")) {
-    std::string format;
-    top.Get("format", &format);
-    if (format != "roro-sweep-grid") top.Fail("format", "must be \"roro-sweep-grid\", got \"" + format + "\"");
-  }
-  if (top.Has("version")) {
-    int version = 0;
-    top.Get("version", &version);
-    if (version != 1) top.Fail("version", fmt::format("is {}, this roro reads version 1", version));
-  }
-  if (!top.Has("data")) top.Fail("data", "is missing");
-  grid.data = DataSpecFromJson(top.Raw("data"), source);
+  document.ReadIfPresent("name", &grid.name);
+  const JsonField data = document["data"];
+  grid.data = DataSpecFromJson(data.value(), source);
   std::string error;
-  if (!grid.data.IsValid(&error)) top.Fail("data", "is invalid: " + error);
-  if (top.Has("network")) ReadNetwork(top.Object("network"), &grid);
-  if (top.Has("train")) ReadTrain(top.Object("train"), &grid.train);
-  if (top.Has("certify")) ReadCertify(top.Object("certify"), &grid.certify);
-  if (top.Has("removal") && !top.Raw("removal").is_null()) {
-    RemovalOptions removal;
-    ReadRemoval(top.Object("removal"), &removal);
-    grid.removal = removal;
-  }
-  if (top.Has("axes")) {
-    JsonObjectReader axes = top.Object("axes");
-    axes.GetList("topology", &grid.topologies);
-    axes.GetList("modules", &grid.modules);
-    axes.GetList("module_count", &grid.module_counts);
-    axes.GetList("kind", &grid.kinds);
-    axes.GetList("density", &grid.densities);
-    axes.GetList("seed", &grid.seeds);
-    axes.GetList("coupling", &grid.couplings);
-    axes.RejectUnknown();
-    for (const std::string& c : grid.couplings)
-      if (c != "stable" && c != "free") axes.Fail("axes.coupling", "value \"" + c + "\" is not stable or free");
-    if (!grid.modules.empty() && !grid.module_counts.empty())
-      axes.Fail("axes.module_count", "cannot be combined with axes.modules (pick one way to size modules)");
-    if (!grid.module_counts.empty() && grid.unit_budget < 1)
-      axes.Fail("axes.module_count", "needs network.unit_budget (the total number of units to split)");
-    for (int count : grid.module_counts)
-      if (count < 1 || grid.unit_budget % count != 0)
-        axes.Fail("axes.module_count", fmt::format("value {} does not divide network.unit_budget {}", count,
-                                                   grid.unit_budget));
-  }
-  top.RejectUnknown();
-  // Defaults for axes left out: the base value.
+  if (!grid.data.IsValid(&error)) data.Fail("invalid data settings: " + error);
+  if (const auto network = document.Find("network")) ReadNetwork(*network, &grid);
+  if (const auto train = document.Find("train")) ReadTrain(*train, &grid.train);
+  if (const auto certify = document.Find("certify")) ReadCertify(*certify, &grid.certify);
+  if (const auto removal = document.Find("removal"); removal && !removal->is_null()) grid.removal = ReadRemoval(*removal);
+  if (const auto axes = document.Find("axes")) ReadAxes(*axes, &grid);
+  // Axes left out take the base value.
   if (grid.topologies.empty()) {
     std::string base = grid.network.topology.name;
-    if (base == "gw") base += ":" + std::to_string(grid.network.topology.hubs);
+    if (base == "gw") base += fmt::format(":{}", grid.network.topology.hubs);
     if (base == "random") base += fmt::format(":{:g}", grid.network.topology.keep);
+    // Checked like a listed value (so a base "edges" topology, which loses its file here, is refused).
+    document.Checked([&] { return ParseTopologyAxisValue(base, grid.network.topology); });
     grid.topologies = {base};
   }
-  for (const std::string& value : grid.topologies)
-    ParsedOrFail(top, "axes.topology", [&] { return ParseTopologyAxisValue(value, grid.network.topology); });
-  for (const std::string& value : grid.modules)
-    ParsedOrFail(top, "axes.modules", [&] { return ParseModuleSizes(value); });
-  for (const std::string& value : grid.kinds) ParsedOrFail(top, "axes.kind", [&] { return ParseModuleKind(value); });
   if (grid.seeds.empty()) grid.seeds = {grid.network.seed};
   if (grid.couplings.empty()) grid.couplings = {"stable"};
   return grid;
 }
 
 SweepGrid LoadSweepGrid(const std::string& path) {
-  return SweepGridFromJson(study_internal::ReadJsonFile(path), path);
+  return SweepGridFromJson(topology_internal::ReadJsonFile(path), path);
 }
 
 std::vector<SweepPoint> ExpandSweepGrid(const SweepGrid& grid) {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "json_file.h"
+#include "json_reader.h"
 #include "roro/contraction/certify.h"
 #include "roro/study/lesion.h"
 #include "roro/study/removal_study.h"
@@ -65,7 +65,7 @@ void PrepareStudyDirectory(const SweepGrid& grid, const std::string& study) {
     throw std::runtime_error("cannot create the study directory " + StudyRunsDirectory(study) + ": " + error.message());
   const std::string grid_path = StudyGridPath(study);
   if (fs::exists(grid_path)) {
-    const nlohmann::json stored = study_internal::ReadJsonFile(grid_path);
+    const nlohmann::json stored = topology_internal::ReadJsonFile(grid_path);
     if (stored != grid.source_json)
       throw std::invalid_argument(grid_path + " holds a different grid: a study directory belongs to one grid "
                                   "(resume with `roro sweep --out " + study + "` alone, or choose another --out)");

@@ -82,7 +82,7 @@ TEST(SweepCliTest, BadGridsAndAForeignStudyAreRefused) {
   WriteFile(dir.File("typo.json"), grid.dump());
   run = RunCli({"sweep", "--grid", dir.File("typo.json"), "--out", dir.File("s")});
   EXPECT_EQ(run.exit_code, 65);
-  EXPECT_NE(run.err.find("'train.epoch' is not a known setting"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(dir.File("typo.json") + ": train.epoch: unknown field"), std::string::npos) << run.err;
   EXPECT_FALSE(fs::exists(dir.File("s")));
 
   WriteFile(dir.File("grid.json"), kGrid);

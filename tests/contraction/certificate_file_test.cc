@@ -101,8 +101,8 @@ TEST(CertificateFile, MalformedFilesThrowNamingFileAndField) {
       EXPECT_NE(message.find(needle), std::string::npos) << message;
     }
   };
-  expect_error(good.dump().substr(0, good.dump().size() / 2), "not valid JSON");
-  expect_error("[]", "<root>");
+  expect_error(good.dump().substr(0, good.dump().size() / 2), "corrupt JSON");
+  expect_error("[]", "document");
   nlohmann::json j = good;
   j["format"] = "roro-model";
   expect_error(j.dump(), "format");

@@ -7,7 +7,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "json_fields.h"
+#include "json_reader.h"
+#include "json_writer.h"
+#include "network_fields.h"
 #include "roro/modules/generators.h"
 #include "roro/topology/atomic_write.h"
 #include "roro/topology/network_builder.h"
@@ -17,18 +19,19 @@ namespace roro {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using internal::FieldPath;
-using internal::IndexPath;
-using internal::JsonReader;
+using topology_internal::JsonField;
 
 namespace {
 
 constexpr const char* kMetaFormatName = "roro-export";
 constexpr int kMetaVersion = 1;
-constexpr std::int64_t kMaxModuleSize = 8192;
+/// With both B.npy and L.npy present, L must equal B - M^-1 B^T M to this relative tolerance
+/// (the round-off of recomputing it; an edit of one file is far larger).
+constexpr double kRedundantCouplingTolerance = 1e-9;
 
 std::string Join(const std::string& directory, const std::string& name) { return (fs::path(directory) / name).string(); }
 
+/// The .npy files are not JSON: their errors name the file and what is wrong with it.
 [[noreturn]] void Fail(const std::string& file, const std::string& what) { throw std::invalid_argument(file + ": " + what); }
 
 std::string SizesText(const std::vector<int>& sizes) {
@@ -37,30 +40,11 @@ std::string SizesText(const std::vector<int>& sizes) {
   return text + "]";
 }
 
-json EdgesToJson(const ModuleGraph& graph) {
-  json edges = json::array();
-  for (const ModuleEdge& e : graph.edges()) {
-    json edge{{"from", e.from}, {"to", e.to}, {"kind", std::string(ToString(e.kind))}};
-    if (e.mask.size() != 0) {
-      json rows = json::array();
-      for (Eigen::Index i = 0; i < e.mask.rows(); ++i) {
-        json row = json::array();
-        for (Eigen::Index j = 0; j < e.mask.cols(); ++j) row.push_back(static_cast<int>(e.mask(i, j)));
-        rows.push_back(std::move(row));
-      }
-      edge["mask"] = std::move(rows);
-    }
-    edges.push_back(std::move(edge));
-  }
-  return edges;
-}
-
 json MetaToJson(const Network& network) {
-  json kinds = json::array(), roles = json::array();
+  json kinds = json::array();
   for (const Module& m : network.modules())
     // An svd module's parameters have no .npy form; its weights come back as a dense module.
     kinds.push_back(std::string(ToString(m.kind() == ModuleKind::kSvd ? ModuleKind::kDense : m.kind())));
-  for (int i = 0; i < network.module_count(); ++i) roles.push_back(std::string(ToString(network.graph().role(i))));
   return json{{"format", kMetaFormatName},
               {"version", kMetaVersion},
               {"module_sizes", network.module_sizes()},
@@ -68,8 +52,8 @@ json MetaToJson(const Network& network) {
               {"alpha", network.alpha()},
               {"slope_bound", network.slope_bound()},
               {"activation", network.activation()},
-              {"topology", EdgesToJson(network.graph())},
-              {"roles", roles},
+              {"topology", topology_internal::EdgesToJson(network.graph())},
+              {"roles", topology_internal::RolesToJson(network.graph())},
               {"coupling_form", std::string(ToString(network.coupling_form()))},
               {"metric_source", network.metric_source()},
               {"input_size", network.input_size()},
@@ -228,37 +212,211 @@ Module ImportModule(ModuleKind kind, Eigen::MatrixXd weights, double slope_bound
   }
 }
 
-ModuleGraph ReadTopology(const JsonReader& reader, const json& edges, const Layout& layout) {
-  reader.ExpectArray(edges, "topology");
-  ModuleGraph graph(layout.sizes);
-  const int p = static_cast<int>(layout.sizes.size());
-  for (std::size_t k = 0; k < edges.size(); ++k) {
-    const std::string path = IndexPath("topology", k);
-    const json& edge = edges[k];
-    reader.ExpectObject(edge, path, {"from", "to"}, {"kind", "mask"});
-    const int from = static_cast<int>(reader.Integer(edge["from"], FieldPath(path, "from"), 0, p - 1));
-    const int to = static_cast<int>(reader.Integer(edge["to"], FieldPath(path, "to"), 0, p - 1));
-    CouplingKind kind = CouplingKind::kFeedback;
-    if (edge.contains("kind")) try {
-        kind = ParseCouplingKind(reader.String(edge["kind"], FieldPath(path, "kind")));
-      } catch (const std::invalid_argument& e) {
-        reader.Fail(FieldPath(path, "kind"), e.what());
-      }
-    BlockMask mask;
-    if (edge.contains("mask")) {
-      const std::string mask_path = FieldPath(path, "mask");
-      const Eigen::MatrixXd numbers = reader.Matrix(edge["mask"], mask_path, layout.sizes[to], layout.sizes[from]);
-      if (((numbers.array() != 0.0) && (numbers.array() != 1.0)).any())
-        reader.Fail(mask_path, "mask entries must be 0 or 1");
-      mask = numbers.cast<unsigned char>();
-    }
-    try {
-      graph.AddEdge(from, to, kind, std::move(mask));
-    } catch (const std::invalid_argument& e) {
-      reader.Fail(path, e.what());
-    }
+Eigen::MatrixXd DiagonalBlock(const Eigen::MatrixXd& matrix, const Layout& layout, int module) {
+  return matrix.block(layout.offsets[module], layout.offsets[module], layout.sizes[module], layout.sizes[module]);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The import, step by step (ImportNetwork below runs them in order)
+// ------------------------------------------------------------------------------------------------
+
+/// The files of an export directory, and which of the optional ones are there.
+struct ExportFiles {
+  std::string directory;
+  std::string meta, weights, metric, free_coupling, fixed_coupling;
+  std::string input_weights, input_bias, readout_weights, readout_bias;
+  bool has_metric = false;
+  bool has_free_coupling = false;   ///< B.npy: the metric-skew form
+  bool has_fixed_coupling = false;  ///< L.npy: a fixed coupling, or redundant next to B.npy
+
+  CouplingForm form() const { return has_free_coupling ? CouplingForm::kMetricSkew : CouplingForm::kFixed; }
+  /// The file the coupling is read from: B.npy if present, else L.npy.
+  const std::string& coupling() const { return has_free_coupling ? free_coupling : fixed_coupling; }
+};
+
+/// Step 1: the directory, and the files that must be in it.
+ExportFiles LocateExportFiles(const std::string& directory) {
+  std::error_code error;
+  if (!fs::is_directory(directory, error)) Fail(directory, "not a directory (expected one written by roro export)");
+  ExportFiles files;
+  files.directory = directory;
+  files.meta = Join(directory, "meta.json");
+  files.weights = Join(directory, "W.npy");
+  files.metric = Join(directory, "M.npy");
+  files.free_coupling = Join(directory, "B.npy");
+  files.fixed_coupling = Join(directory, "L.npy");
+  files.input_weights = Join(directory, "W_in.npy");
+  files.input_bias = Join(directory, "b.npy");
+  files.readout_weights = Join(directory, "W_out.npy");
+  files.readout_bias = Join(directory, "b_out.npy");
+  if (!fs::exists(files.meta, error)) Fail(files.meta, "missing (it gives module_sizes and alpha)");
+  for (const std::string* required :
+       {&files.weights, &files.input_weights, &files.input_bias, &files.readout_weights, &files.readout_bias})
+    if (!fs::exists(*required, error)) Fail(*required, "missing");
+  files.has_metric = fs::exists(files.metric, error);
+  files.has_free_coupling = fs::exists(files.free_coupling, error);
+  files.has_fixed_coupling = fs::exists(files.fixed_coupling, error);
+  if (!files.has_free_coupling && !files.has_fixed_coupling)
+    Fail(directory, "holds neither B.npy (metric-skew coupling) nor L.npy (fixed coupling)");
+  return files;
+}
+
+/// What meta.json says. Only module_sizes and alpha are required.
+struct ExportSettings {
+  Layout layout;
+  double alpha = 0.0;
+  double slope_bound = 1.0;
+  std::vector<ModuleKind> kinds;  ///< one per module; dense unless meta.json claims another kind
+  std::string metric_source = "imported";
+  Eigen::Index input_size = -1;   ///< -1: not given, W_in.npy decides
+  Eigen::Index output_size = -1;  ///< -1: not given, W_out.npy decides
+  std::optional<ModuleGraph> topology;  ///< the edges, if meta.json lists them
+  std::vector<ModuleRole> roles;        ///< empty: every module plain
+};
+
+Layout ReadLayout(const JsonField& module_sizes) {
+  module_sizes.ExpectArray();
+  if (module_sizes.size() == 0) module_sizes.Fail("a network needs at least one module");
+  Layout layout;
+  for (const JsonField& size : module_sizes.Elements()) {
+    layout.offsets.push_back(layout.state_size);
+    layout.sizes.push_back(topology_internal::ReadModuleSize(size));
+    layout.state_size += layout.sizes.back();
+    topology_internal::CheckStateSize(module_sizes, layout.state_size);
+    layout.module_of_index.insert(layout.module_of_index.end(), layout.sizes.back(),
+                                  static_cast<int>(layout.sizes.size() - 1));
   }
+  return layout;
+}
+
+std::vector<ModuleKind> ReadModuleKinds(const JsonField& kinds, int module_count) {
+  std::vector<ModuleKind> result;
+  for (const JsonField& name : kinds.Elements(module_count)) {
+    if (name.String() == ToString(ModuleKind::kSvd))
+      name.FailWithValue("svd modules cannot be imported from weights (their parameters are not in the .npy "
+                         "files); claim \"dense\"");
+    result.push_back(name.Parsed(ParseModuleKind));
+  }
+  return result;
+}
+
+/// meta.json's coupling_form, when given, must be the one the files imply.
+void CheckCouplingFormClaim(const JsonField& claim, const ExportFiles& files) {
+  if (claim.Parsed(ParseCouplingForm) != files.form())
+    claim.FailWithValue(std::string("disagrees with the files: ") +
+                        (files.has_free_coupling ? "B.npy is present (metric_skew)" : "only L.npy is present (fixed)"));
+}
+
+/// Step 2: meta.json, every field checked.
+ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& files) {
+  topology_internal::CheckFormatTag(meta, kMetaFormatName, kMetaVersion, topology_internal::FormatTag::kOptional);
+  meta.ExpectObject({"module_sizes", "alpha"},
+                    {"format", "version", "module_kinds", "slope_bound", "activation", "topology", "roles",
+                     "coupling_form", "metric_source", "input_size", "output_size"});
+  ExportSettings settings;
+  settings.layout = ReadLayout(meta["module_sizes"]);
+  const int p = static_cast<int>(settings.layout.sizes.size());
+  settings.alpha = topology_internal::ReadAlpha(meta["alpha"]);
+  if (const auto field = meta.Find("slope_bound")) settings.slope_bound = topology_internal::ReadSlopeBound(*field);
+  if (const auto field = meta.Find("activation")) topology_internal::ReadActivation(*field);
+  settings.kinds.assign(static_cast<std::size_t>(p), ModuleKind::kDense);
+  if (const auto field = meta.Find("module_kinds")) settings.kinds = ReadModuleKinds(*field, p);
+  if (const auto field = meta.Find("coupling_form")) CheckCouplingFormClaim(*field, files);
+  if (const auto field = meta.Find("metric_source")) settings.metric_source = field->String();
+  if (const auto field = meta.Find("input_size")) settings.input_size = topology_internal::ReadInputOrOutputSize(*field);
+  if (const auto field = meta.Find("output_size")) settings.output_size = topology_internal::ReadInputOrOutputSize(*field);
+  if (const auto field = meta.Find("topology")) {
+    settings.topology = ModuleGraph(settings.layout.sizes);
+    topology_internal::ReadEdges(*field, topology_internal::EdgeKindField::kDefaultsToFeedback, &*settings.topology);
+  }
+  if (const auto field = meta.Find("roles")) settings.roles = topology_internal::ReadRoles(*field, p);
+  return settings;
+}
+
+/// Step 3: W.npy, block-diagonal for module_sizes; each diagonal block is one module.
+std::vector<Module> ImportModules(const ExportFiles& files, const ExportSettings& settings) {
+  const Layout& layout = settings.layout;
+  const Eigen::MatrixXd w = ReadMatrixFile(files.weights, layout.state_size, layout.state_size, "W");
+  CheckBlockDiagonal(w, layout, files.weights);
+  std::vector<Module> modules;
+  for (int i = 0; i < static_cast<int>(layout.sizes.size()); ++i)
+    modules.push_back(ImportModule(settings.kinds[i], DiagonalBlock(w, layout, i), settings.slope_bound,
+                                   files.weights, i));
+  return modules;
+}
+
+/// Step 4: M.npy, block-diagonal, each block exactly symmetric with a positive diagonal.
+std::vector<Eigen::MatrixXd> ImportMetricBlocks(const std::string& path, const Layout& layout) {
+  const Eigen::MatrixXd m = ReadMatrixFile(path, layout.state_size, layout.state_size, "M");
+  CheckBlockDiagonal(m, layout, path);
+  std::vector<Eigen::MatrixXd> blocks;
+  for (int i = 0; i < static_cast<int>(layout.sizes.size()); ++i) {
+    Eigen::MatrixXd block = DiagonalBlock(m, layout, i);
+    if (block != block.transpose()) Fail(path, "metric block of module " + std::to_string(i) + " is not exactly symmetric");
+    for (int k = 0; k < layout.sizes[i]; ++k)
+      if (!(block(k, k) > 0.0)) {
+        std::ostringstream message;
+        message << "metric diagonal entry " << layout.offsets[i] + k << " is " << block(k, k) << " (must be > 0)";
+        Fail(path, message.str());
+      }
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+/// Step 5: the coupling, B.npy (free, metric-skew form) or else L.npy (fixed); zero on the
+/// diagonal blocks.
+Eigen::MatrixXd ImportCoupling(const ExportFiles& files, const Layout& layout) {
+  const Eigen::MatrixXd coupling =
+      ReadMatrixFile(files.coupling(), layout.state_size, layout.state_size, files.has_free_coupling ? "B" : "L");
+  CheckZeroDiagonalBlocks(coupling, layout, files.coupling());
+  return coupling;
+}
+
+/// Step 6: the graph: meta.json's topology, which the coupling must respect, or else the one the
+/// coupling's nonzero blocks imply; then the roles.
+ModuleGraph ImportGraph(const Eigen::MatrixXd& coupling, const ExportFiles& files, const ExportSettings& settings) {
+  ModuleGraph graph;
+  if (settings.topology) {
+    CheckCouplingAgainstGraph(coupling, *settings.topology, settings.layout, files.coupling());
+    graph = *settings.topology;
+  } else {
+    graph = files.has_free_coupling ? FeedbackGraphFromFreeCoupling(coupling, settings.layout)
+                                    : GraphFromFixedCoupling(coupling, settings.layout);
+  }
+  topology_internal::SetRoles(settings.roles, &graph);
   return graph;
+}
+
+/// Step 7: W_in, b, W_out, b_out: N rows (columns for W_out), and meta.json's input_size and
+/// output_size when given.
+void ImportInputAndReadout(const ExportFiles& files, const ExportSettings& settings, NetworkBuilder* builder) {
+  const int n = settings.layout.state_size;
+  const Eigen::MatrixXd w_in = ReadMatrixFile(files.input_weights, n, settings.input_size, "W_in (N x d_in)");
+  if (w_in.cols() < 1) Fail(files.input_weights, "W_in needs at least one column");
+  const Eigen::VectorXd b = ReadVectorFile(files.input_bias, n, "b");
+  const Eigen::MatrixXd w_out = ReadMatrixFile(files.readout_weights, settings.output_size, n, "W_out (classes x N)");
+  if (w_out.rows() < 1) Fail(files.readout_weights, "W_out needs at least one row");
+  const Eigen::VectorXd b_out = ReadVectorFile(files.readout_bias, w_out.rows(), "b_out");
+  builder->SetInputWeights(w_in, b).SetReadout(w_out, b_out);
+}
+
+/// Step 8: with both B.npy and L.npy present, L is redundant: it must be the L that B and M give,
+/// or the user edited one file and not the other.
+void CheckRedundantCoupling(const std::string& l_path, const Network& network) {
+  const Eigen::Index n = network.state_size();
+  const Eigen::MatrixXd l = ReadMatrixFile(l_path, n, n, "L");
+  const Eigen::MatrixXd expected = network.DenseCoupling();
+  Eigen::Index i = 0, j = 0;
+  const double difference = (l - expected).cwiseAbs().maxCoeff(&i, &j);
+  const double tolerance = kRedundantCouplingTolerance * std::max(1.0, expected.cwiseAbs().maxCoeff());
+  if (difference > tolerance) {
+    std::ostringstream message;
+    message << "disagrees with the coupling L = B - M^-1 B^T M that B.npy and M.npy give: entry (" << i << ", " << j
+            << ") is " << l(i, j) << ", expected " << expected(i, j)
+            << " (delete L.npy to import B, or B.npy to import L as a fixed coupling)";
+    Fail(l_path, message.str());
+  }
 }
 
 }  // namespace
@@ -275,7 +433,7 @@ void ExportNetwork(const Network& network, const std::string& directory) {
   files["b.npy"] = SerializeNpyVector(network.input_bias());
   files["W_out.npy"] = SerializeNpy(network.readout_weights());
   files["b_out.npy"] = SerializeNpyVector(network.readout_bias());
-  files["meta.json"] = internal::FormatJson(MetaToJson(network));
+  files["meta.json"] = topology_internal::FormatJson(MetaToJson(network));
 
   std::error_code error;
   fs::create_directories(directory, error);
@@ -290,148 +448,19 @@ void ExportNetwork(const Network& network, const std::string& directory) {
 }
 
 Network ImportNetwork(const std::string& directory) {
-  std::error_code error;
-  if (!fs::is_directory(directory, error)) Fail(directory, "not a directory (expected one written by roro export)");
-  const std::string meta_path = Join(directory, "meta.json");
-  if (!fs::exists(meta_path, error)) Fail(meta_path, "missing (it gives module_sizes and alpha)");
-  const JsonReader reader(meta_path);
-  const json meta = internal::ParseJsonText(ReadFileToString(meta_path), meta_path);
-  reader.ExpectObject(meta, "", {"module_sizes", "alpha"},
-                      {"format", "version", "module_kinds", "slope_bound", "activation", "topology", "roles",
-                       "coupling_form", "metric_source", "input_size", "output_size"});
-  if (meta.contains("format") && (!meta["format"].is_string() || meta["format"] != kMetaFormatName))
-    reader.Fail("format", "expected \"roro-export\"", meta["format"]);
-  if (meta.contains("version") && (!meta["version"].is_number_integer() || meta["version"] != kMetaVersion))
-    reader.Fail("version", "unsupported meta.json version (this build reads version 1)", meta["version"]);
+  const ExportFiles files = LocateExportFiles(directory);
+  const json meta = topology_internal::ReadJsonFile(files.meta);
+  const ExportSettings settings = ReadExportSettings(JsonField(meta, files.meta), files);
 
-  Layout layout;
-  reader.ExpectArray(meta["module_sizes"], "module_sizes");
-  if (meta["module_sizes"].empty()) reader.Fail("module_sizes", "a network needs at least one module");
-  for (std::size_t k = 0; k < meta["module_sizes"].size(); ++k) {
-    layout.offsets.push_back(layout.state_size);
-    layout.sizes.push_back(static_cast<int>(
-        reader.Integer(meta["module_sizes"][k], IndexPath("module_sizes", k), 1, kMaxModuleSize)));
-    layout.state_size += layout.sizes.back();
-    if (layout.state_size > kMaxModuleSize * 64) reader.Fail("module_sizes", "total state size is too large");
-    layout.module_of_index.insert(layout.module_of_index.end(), layout.sizes.back(), static_cast<int>(k));
-  }
-  const int p = static_cast<int>(layout.sizes.size());
-  const int n = layout.state_size;
-  const double alpha = reader.Number(meta["alpha"], "alpha");
-  const double slope_bound = meta.contains("slope_bound") ? reader.Number(meta["slope_bound"], "slope_bound") : 1.0;
-  if (!(alpha > 0.0 && alpha <= 1.0)) reader.Fail("alpha", "must be in (0, 1]", meta["alpha"]);
-  if (!(slope_bound > 0.0)) reader.Fail("slope_bound", "must be > 0", meta["slope_bound"]);
-  if (meta.contains("activation") && reader.String(meta["activation"], "activation") != "relu")
-    reader.Fail("activation", "unsupported activation (only \"relu\")", meta["activation"]);
-  std::vector<ModuleKind> kinds(static_cast<std::size_t>(p), ModuleKind::kDense);
-  if (meta.contains("module_kinds")) {
-    reader.ExpectArray(meta["module_kinds"], "module_kinds", p);
-    for (int i = 0; i < p; ++i) {
-      const std::string path = IndexPath("module_kinds", i);
-      const std::string text = reader.String(meta["module_kinds"][i], path);
-      if (text == "svd")
-        reader.Fail(path, "svd modules cannot be imported from weights (their parameters are not in the .npy "
-                          "files); claim \"dense\"");
-      try {
-        kinds[i] = ParseModuleKind(text);
-      } catch (const std::invalid_argument& e) {
-        reader.Fail(path, e.what());
-      }
-    }
-  }
-
-  // Files that must exist, and the coupling form they imply.
-  for (const char* name : {"W.npy", "W_in.npy", "b.npy", "W_out.npy", "b_out.npy"})
-    if (!fs::exists(Join(directory, name), error)) Fail(Join(directory, name), "missing");
-  const std::string b_path = Join(directory, "B.npy"), l_path = Join(directory, "L.npy"),
-                    m_path = Join(directory, "M.npy");
-  const bool has_b = fs::exists(b_path, error), has_l = fs::exists(l_path, error);
-  if (!has_b && !has_l) Fail(directory, "holds neither B.npy (metric-skew coupling) nor L.npy (fixed coupling)");
-  const CouplingForm form = has_b ? CouplingForm::kMetricSkew : CouplingForm::kFixed;
-  if (meta.contains("coupling_form")) {
-    CouplingForm claimed;
-    try {
-      claimed = ParseCouplingForm(reader.String(meta["coupling_form"], "coupling_form"));
-    } catch (const std::invalid_argument& e) {
-      reader.Fail("coupling_form", e.what());
-    }
-    if (claimed != form)
-      reader.Fail("coupling_form",
-                  std::string("disagrees with the files: ") +
-                      (has_b ? "B.npy is present (metric_skew)" : "only L.npy is present (fixed)"),
-                  meta["coupling_form"]);
-  }
-
-  // Modules: W must be block-diagonal; each block is one module.
-  const std::string w_path = Join(directory, "W.npy");
-  const Eigen::MatrixXd w = ReadMatrixFile(w_path, n, n, "W");
-  CheckBlockDiagonal(w, layout, w_path);
   NetworkBuilder builder;
-  for (int i = 0; i < p; ++i)
-    builder.AddModule(ImportModule(kinds[i],
-                                   w.block(layout.offsets[i], layout.offsets[i], layout.sizes[i], layout.sizes[i]),
-                                   slope_bound, w_path, i));
-
-  // Metric: block-diagonal, symmetric blocks with a positive diagonal; identity if absent.
-  if (fs::exists(m_path, error)) {
-    std::vector<Eigen::MatrixXd> metric_blocks;
-    const Eigen::MatrixXd m = ReadMatrixFile(m_path, n, n, "M");
-    CheckBlockDiagonal(m, layout, m_path);
-    for (int i = 0; i < p; ++i) {
-      Eigen::MatrixXd block = m.block(layout.offsets[i], layout.offsets[i], layout.sizes[i], layout.sizes[i]);
-      if (block != block.transpose()) Fail(m_path, "metric block of module " + std::to_string(i) + " is not exactly symmetric");
-      for (int k = 0; k < layout.sizes[i]; ++k)
-        if (!(block(k, k) > 0.0)) {
-          std::ostringstream message;
-          message << "metric diagonal entry " << layout.offsets[i] + k << " is " << block(k, k) << " (must be > 0)";
-          Fail(m_path, message.str());
-        }
-      metric_blocks.push_back(std::move(block));
-    }
-    const std::string source = meta.contains("metric_source") ? reader.String(meta["metric_source"], "metric_source")
-                                                               : std::string("imported");
-    builder.SetMetricBlocks(std::move(metric_blocks), source);
-  }
-
-  // Coupling and its graph.
-  const std::string coupling_path = has_b ? b_path : l_path;
-  const Eigen::MatrixXd coupling = ReadMatrixFile(coupling_path, n, n, has_b ? "B" : "L");
-  CheckZeroDiagonalBlocks(coupling, layout, coupling_path);
-  std::optional<ModuleGraph> graph;
-  if (meta.contains("topology")) {
-    graph = ReadTopology(reader, meta["topology"], layout);
-    CheckCouplingAgainstGraph(coupling, *graph, layout, coupling_path);
-  } else {
-    graph = has_b ? FeedbackGraphFromFreeCoupling(coupling, layout) : GraphFromFixedCoupling(coupling, layout);
-  }
-  if (meta.contains("roles")) {
-    reader.ExpectArray(meta["roles"], "roles", p);
-    for (int i = 0; i < p; ++i) {
-      const std::string path = IndexPath("roles", i);
-      const std::string text = reader.String(meta["roles"][i], path);
-      ModuleRole role = ModuleRole::kNone;
-      if (text == "hub") role = ModuleRole::kHub;
-      else if (text == "spoke") role = ModuleRole::kSpoke;
-      else if (text != ToString(ModuleRole::kNone)) reader.Fail(path, "unknown role (expected module, hub or spoke)", meta["roles"][i]);
-      graph->SetRole(i, role);
-    }
-  }
-  builder.SetGraph(*graph);
-  if (has_b) builder.SetFreeCoupling(coupling);
+  builder.AddModules(ImportModules(files, settings));
+  if (files.has_metric) builder.SetMetricBlocks(ImportMetricBlocks(files.metric, settings.layout), settings.metric_source);
+  const Eigen::MatrixXd coupling = ImportCoupling(files, settings.layout);
+  builder.SetGraph(ImportGraph(coupling, files, settings));
+  if (files.has_free_coupling) builder.SetFreeCoupling(coupling);
   else builder.SetFixedCoupling(coupling);
-
-  // Input and readout.
-  const Eigen::Index input_size =
-      meta.contains("input_size") ? reader.Integer(meta["input_size"], "input_size", 1, 1 << 20) : -1;
-  const Eigen::Index output_size =
-      meta.contains("output_size") ? reader.Integer(meta["output_size"], "output_size", 1, 1 << 20) : -1;
-  const Eigen::MatrixXd w_in = ReadMatrixFile(Join(directory, "W_in.npy"), n, input_size, "W_in (N x d_in)");
-  if (w_in.cols() < 1) Fail(Join(directory, "W_in.npy"), "W_in needs at least one column");
-  const Eigen::VectorXd b = ReadVectorFile(Join(directory, "b.npy"), n, "b");
-  const Eigen::MatrixXd w_out = ReadMatrixFile(Join(directory, "W_out.npy"), output_size, n, "W_out (classes x N)");
-  if (w_out.rows() < 1) Fail(Join(directory, "W_out.npy"), "W_out needs at least one row");
-  const Eigen::VectorXd b_out = ReadVectorFile(Join(directory, "b_out.npy"), w_out.rows(), "b_out");
-  builder.SetAlpha(alpha).SetSlopeBound(slope_bound).SetInputWeights(w_in, b).SetReadout(w_out, b_out);
+  ImportInputAndReadout(files, settings, &builder);
+  builder.SetAlpha(settings.alpha).SetSlopeBound(settings.slope_bound);
 
   Network network = [&] {
     try {
@@ -440,23 +469,7 @@ Network ImportNetwork(const std::string& directory) {
       Fail(directory, e.what());
     }
   }();
-
-  // With both B and L present, L is redundant: it must be the L that B and M give, or the user
-  // edited one file and not the other.
-  if (has_b && has_l) {
-    const Eigen::MatrixXd l = ReadMatrixFile(l_path, n, n, "L");
-    const Eigen::MatrixXd expected = network.DenseCoupling();
-    Eigen::Index i = 0, j = 0;
-    const double difference = (l - expected).cwiseAbs().maxCoeff(&i, &j);
-    const double tolerance = 1e-9 * std::max(1.0, expected.cwiseAbs().maxCoeff());
-    if (difference > tolerance) {
-      std::ostringstream message;
-      message << "disagrees with the coupling L = B - M^-1 B^T M that B.npy and M.npy give: entry (" << i << ", " << j
-              << ") is " << l(i, j) << ", expected " << expected(i, j)
-              << " (delete L.npy to import B, or B.npy to import L as a fixed coupling)";
-      Fail(l_path, message.str());
-    }
-  }
+  if (files.has_free_coupling && files.has_fixed_coupling) CheckRedundantCoupling(files.fixed_coupling, network);
   return network;
 }
 

@@ -4,10 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "json_reader.h"
 #include "roro/training/trainer.h"
 
 namespace roro {
 namespace {
+
+using topology_internal::JsonField;
 
 bool Reject(std::string* error, const std::string& message) {
   if (error) *error = message;
@@ -16,27 +19,6 @@ bool Reject(std::string* error, const std::string& message) {
 
 bool PositiveFinite(double value) { return value > 0 && std::isfinite(value); }
 bool NonNegativeFinite(double value) { return value >= 0 && std::isfinite(value); }
-
-[[noreturn]] void Fail(const std::string& source, const std::string& field, const std::string& what) {
-  throw std::invalid_argument(source + ": field 'options." + field + "': " + what);
-}
-
-template <typename T>
-T Get(const nlohmann::json& json, const char* key, const std::string& source, const std::string& prefix = "") {
-  if (!json.contains(key)) Fail(source, prefix + key, "missing");
-  try {
-    return json.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    Fail(source, prefix + key, "wrong type: " + json.at(key).dump());
-  }
-}
-
-// For fields added after the first checkpoints were written: absent means the default.
-template <typename T>
-T GetOr(const nlohmann::json& json, const char* key, const T& fallback, const std::string& source,
-        const std::string& prefix = "") {
-  return json.contains(key) ? Get<T>(json, key, source, prefix) : fallback;
-}
 
 }  // namespace
 
@@ -122,46 +104,60 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   };
 }
 
+namespace {
+
+void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) {
+  field.ExpectObject({"kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm",
+                      "schedule", "decay", "milestones"});
+  p->kind = field["kind"].String();
+  p->learning_rate = field["learning_rate"].Number();
+  p->momentum = field["momentum"].Number();
+  p->beta1 = field["beta1"].Number();
+  p->beta2 = field["beta2"].Number();
+  p->epsilon = field["epsilon"].Number();
+  p->weight_decay = field["weight_decay"].Number();
+  p->clip_norm = field["clip_norm"].Number();
+  p->schedule = field["schedule"].String();
+  p->decay = field["decay"].Number();
+  p->milestones = field["milestones"].As<std::vector<int>>();
+}
+
+// keep_margin and mode came after the first checkpoints were written: absent means the default.
+void ReadEulerGuardOptions(const JsonField& field, EulerGuardOptions* g) {
+  field.ExpectObject({"enabled", "cap", "check_every", "max_halvings"}, {"keep_margin", "mode"});
+  g->enabled = field["enabled"].Boolean();
+  g->cap = field["cap"].Number();
+  field.ReadIfPresent("keep_margin", &g->keep_margin);
+  g->check_every = field["check_every"].As<int>();
+  g->max_halvings = field["max_halvings"].As<int>();
+  field.ReadIfPresent("mode", &g->mode);
+}
+
+}  // namespace
+
 TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw std::invalid_argument(source + ": field 'options': expected an object");
+  // Checkpoints store these under "options": the paths in messages say so.
+  const JsonField options(json, source, "options");
+  options.ExpectObject({"epochs", "batch_size", "optimizer", "euler_guard", "threads", "seed", "reinitialize",
+                        "coupling_init_scale", "time_budget_seconds", "checkpoint_every", "eval_batch_size",
+                        "evaluate_test_each_epoch"},
+                       {"log_every"});  // added after the first checkpoints: absent means the default
   TrainerOptions o;
-  o.epochs = Get<int>(json, "epochs", source);
-  o.batch_size = Get<int>(json, "batch_size", source);
-  if (!json.contains("optimizer") || !json["optimizer"].is_object()) Fail(source, "optimizer", "missing or not an object");
-  const nlohmann::json& p = json["optimizer"];
-  const std::string q = "optimizer.";
-  o.optimizer.kind = Get<std::string>(p, "kind", source, q);
-  o.optimizer.learning_rate = Get<double>(p, "learning_rate", source, q);
-  o.optimizer.momentum = Get<double>(p, "momentum", source, q);
-  o.optimizer.beta1 = Get<double>(p, "beta1", source, q);
-  o.optimizer.beta2 = Get<double>(p, "beta2", source, q);
-  o.optimizer.epsilon = Get<double>(p, "epsilon", source, q);
-  o.optimizer.weight_decay = Get<double>(p, "weight_decay", source, q);
-  o.optimizer.clip_norm = Get<double>(p, "clip_norm", source, q);
-  o.optimizer.schedule = Get<std::string>(p, "schedule", source, q);
-  o.optimizer.decay = Get<double>(p, "decay", source, q);
-  o.optimizer.milestones = Get<std::vector<int>>(p, "milestones", source, q);
-  if (!json.contains("euler_guard") || !json["euler_guard"].is_object())
-    Fail(source, "euler_guard", "missing or not an object");
-  const nlohmann::json& g = json["euler_guard"];
-  const std::string r = "euler_guard.";
-  o.euler_guard.enabled = Get<bool>(g, "enabled", source, r);
-  o.euler_guard.cap = Get<double>(g, "cap", source, r);
-  o.euler_guard.keep_margin = GetOr<double>(g, "keep_margin", EulerGuardOptions{}.keep_margin, source, r);
-  o.euler_guard.check_every = Get<int>(g, "check_every", source, r);
-  o.euler_guard.max_halvings = Get<int>(g, "max_halvings", source, r);
-  o.euler_guard.mode = GetOr<std::string>(g, "mode", EulerGuardOptions{}.mode, source, r);
-  o.threads = Get<int>(json, "threads", source);
-  o.seed = Get<std::uint64_t>(json, "seed", source);
-  o.reinitialize = Get<bool>(json, "reinitialize", source);
-  o.coupling_init_scale = Get<double>(json, "coupling_init_scale", source);
-  o.time_budget_seconds = Get<double>(json, "time_budget_seconds", source);
-  o.checkpoint_every = Get<int>(json, "checkpoint_every", source);
-  o.eval_batch_size = Get<int>(json, "eval_batch_size", source);
-  o.evaluate_test_each_epoch = Get<bool>(json, "evaluate_test_each_epoch", source);
-  o.log_every = GetOr<int>(json, "log_every", TrainerOptions{}.log_every, source);
+  o.epochs = options["epochs"].As<int>();
+  o.batch_size = options["batch_size"].As<int>();
+  ReadOptimizerSettings(options["optimizer"], &o.optimizer);
+  ReadEulerGuardOptions(options["euler_guard"], &o.euler_guard);
+  o.threads = options["threads"].As<int>();
+  o.seed = options["seed"].Unsigned();
+  o.reinitialize = options["reinitialize"].Boolean();
+  o.coupling_init_scale = options["coupling_init_scale"].Number();
+  o.time_budget_seconds = options["time_budget_seconds"].Number();
+  o.checkpoint_every = options["checkpoint_every"].As<int>();
+  o.eval_batch_size = options["eval_batch_size"].As<int>();
+  o.evaluate_test_each_epoch = options["evaluate_test_each_epoch"].Boolean();
+  options.ReadIfPresent("log_every", &o.log_every);
   std::string error;
-  if (!o.IsValid(&error)) throw std::invalid_argument(source + ": invalid options: " + error);
+  if (!o.IsValid(&error)) options.Fail("invalid trainer options: " + error);
   return o;
 }
 

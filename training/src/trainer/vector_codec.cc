@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cmath>
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace roro::trainer_internal {
@@ -71,12 +72,14 @@ bool Base64Decode(const std::string& text, std::string* bytes) {
   return true;
 }
 
+/// zlib's length argument is 32-bit: large buffers are fed in pieces of this size.
+constexpr size_t kCrc32Piece = size_t{1} << 30;
+
 std::uint32_t Crc32(const std::string& bytes) {
   uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib's length argument is 32-bit: feed large buffers in pieces.
   size_t done = 0;
   while (done < bytes.size()) {
-    const size_t piece = std::min<size_t>(bytes.size() - done, 1u << 30);
+    const size_t piece = std::min<size_t>(bytes.size() - done, kCrc32Piece);
     crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), static_cast<uInt>(piece));
     done += piece;
   }
@@ -92,9 +95,8 @@ std::string ToLittleEndianBytes(const Eigen::Ref<const Eigen::VectorXd>& values)
   return bytes;
 }
 
-[[noreturn]] void Fail(const std::string& source, const std::string& field, const std::string& what) {
-  throw std::invalid_argument(source + ": field '" + field + "': " + what);
-}
+/// A vector's length, bounded so that its byte count (8 per value) stays a valid size.
+constexpr std::int64_t kMaxLength = std::numeric_limits<std::int64_t>::max() / 8;
 
 }  // namespace
 
@@ -103,33 +105,23 @@ nlohmann::json EncodeVector(const Eigen::Ref<const Eigen::VectorXd>& values) {
   return {{"length", values.size()}, {"crc32", Crc32(bytes)}, {"base64", Base64Encode(bytes)}};
 }
 
-Eigen::VectorXd DecodeVector(const nlohmann::json& encoded, const std::string& source,
-                             const std::string& field, bool allow_non_finite) {
-  if (!encoded.is_object()) Fail(source, field, "expected an encoded vector object");
-  for (const char* key : {"length", "crc32", "base64"})
-    if (!encoded.contains(key)) Fail(source, field, std::string("missing '") + key + "'");
-  if (!encoded["length"].is_number_integer() || encoded["length"].get<long long>() < 0)
-    Fail(source, field, "bad length " + encoded["length"].dump());
-  if (!encoded["crc32"].is_number_unsigned() && !encoded["crc32"].is_number_integer())
-    Fail(source, field, "bad crc32 " + encoded["crc32"].dump());
-  if (!encoded["base64"].is_string()) Fail(source, field, "base64 is not a string");
-  const long long length = encoded["length"].get<long long>();
+Eigen::VectorXd DecodeVector(const topology_internal::JsonField& encoded, bool allow_non_finite) {
+  encoded.ExpectObject({"length", "crc32", "base64"});
+  const std::int64_t length = encoded["length"].Integer(0, kMaxLength);
+  const auto crc = static_cast<std::uint32_t>(encoded["crc32"].Integer(0, std::numeric_limits<std::uint32_t>::max()));
   std::string bytes;
-  if (!Base64Decode(encoded["base64"].get<std::string>(), &bytes))
-    Fail(source, field, "corrupt base64 data");
+  if (!Base64Decode(encoded["base64"].String(), &bytes)) encoded["base64"].Fail("corrupt base64 data");
   if (bytes.size() != static_cast<size_t>(length) * 8)
-    Fail(source, field, "holds " + std::to_string(bytes.size() / 8) + " values, length says " +
-                            std::to_string(length));
-  if (Crc32(bytes) != encoded["crc32"].get<std::uint64_t>())
-    Fail(source, field, "checksum mismatch (the file is damaged)");
+    encoded.Fail("holds " + std::to_string(bytes.size() / 8) + " values, length says " + std::to_string(length));
+  if (Crc32(bytes) != crc) encoded.Fail("checksum mismatch (the file is damaged)");
   Eigen::VectorXd values(length);
-  for (long long i = 0; i < length; ++i) {
+  for (std::int64_t i = 0; i < length; ++i) {
     std::uint64_t bits = 0;
     for (int k = 0; k < 8; ++k)
       bits |= std::uint64_t(std::uint8_t(bytes[static_cast<size_t>(i) * 8 + k])) << (8 * k);
     values[i] = std::bit_cast<double>(bits);
     if (!allow_non_finite && !std::isfinite(values[i]))
-      Fail(source, field, "entry " + std::to_string(i) + " is not finite");
+      encoded.Fail("entry " + std::to_string(i) + " is not finite");
   }
   return values;
 }

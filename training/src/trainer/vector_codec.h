@@ -7,15 +7,16 @@
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.h"
+
 namespace roro::trainer_internal {
 
 /// {"length": n, "base64": "...", "crc32": c}
 nlohmann::json EncodeVector(const Eigen::Ref<const Eigen::VectorXd>& values);
 
 /// Inverse of EncodeVector.
-/// @throws std::invalid_argument naming `source` and `field` on a missing or malformed entry, a
+/// @throws std::invalid_argument naming the file and the field on a missing or malformed entry, a
 ///         length mismatch, a checksum mismatch, or (unless allow_non_finite) NaN/Inf values.
-Eigen::VectorXd DecodeVector(const nlohmann::json& encoded, const std::string& source,
-                             const std::string& field, bool allow_non_finite = false);
+Eigen::VectorXd DecodeVector(const topology_internal::JsonField& encoded, bool allow_non_finite = false);
 
 }  // namespace roro::trainer_internal
