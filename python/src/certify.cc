@@ -115,7 +115,11 @@ void BindCertificate(py::module_& m) {
       .def_readonly("euler_factor", &ModuleCertificate::euler_factor, "The module's own Euler factor (inf: none).")
       .def_property_readonly(
           "euler_multiplier", [](const ModuleCertificate& c) { return OptionalVector(c.euler_multiplier); },
-          "S-procedure multiplier of the module Euler proof, else None.");
+          "S-procedure multiplier of the module Euler proof, else None.")
+      .def("__repr__", [](const ModuleCertificate& c) {
+        return "<roro.ModuleCertificate " + AsText(c.method) + " rate=" + Format("%.6g", c.rate) + " n=" +
+               std::to_string(c.size) + " metric " + (c.is_diagonal() ? "diagonal" : "dense") + ">";
+      });
 
   py::class_<Certificate>(m, "Certificate",
                           "The data of a certificate file (roro-certificate JSON): what roro.verify re-checks.")

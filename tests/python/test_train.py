@@ -273,3 +273,30 @@ def test_the_issue_example_on_fashion_mnist(cli, tmp_path):
     printed = json.loads(cli("eval", tmp_path / "run" / "model.json", "--data", "fashion-mnist", "--limit-test", "64",
                              "--json").stdout)
     assert acc.count == 64 and acc.accuracy == pytest.approx(printed["accuracy"], rel=1e-15)
+
+
+def test_trainer_and_data_defaults_are_the_cli_defaults():
+    import inspect
+    defaults = {k: p.default for k, p in inspect.signature(roro.Trainer.__init__).parameters.items()}
+    options = roro.TrainerOptions()
+    settings, guard = options.optimizer, options.euler_guard
+    for name, value in [("epochs", options.epochs), ("batch", options.batch_size), ("lr", settings.learning_rate),
+                        ("optimizer", settings.kind), ("momentum", settings.momentum), ("schedule", settings.schedule),
+                        ("lr_decay", settings.decay), ("clip", settings.clip_norm),
+                        ("weight_decay", settings.weight_decay), ("time_budget", options.time_budget_seconds),
+                        ("threads", options.threads), ("coupling_init_scale", options.coupling_init_scale),
+                        ("checkpoint_every", options.checkpoint_every), ("eval_batch", options.eval_batch_size),
+                        ("test_every_epoch", options.evaluate_test_each_epoch), ("euler_guard", guard.enabled),
+                        ("euler_cap", guard.cap), ("euler_keep_margin", guard.keep_margin),
+                        ("euler_check_every", guard.check_every), ("euler_guard_mode", guard.mode),
+                        ("log_every", options.log_every)]:
+        assert defaults[name] == value, name
+    assert list(defaults["lr_milestones"]) == settings.milestones
+    spec = roro.DataSpec()
+    data = {k: p.default for k, p in inspect.signature(roro.data_spec).parameters.items()}
+    for name, value in [("permuted", spec.permuted), ("perm_seed", spec.perm_seed), ("validation", spec.validation),
+                        ("data_seed", spec.seed), ("synthetic_train", spec.synthetic_train),
+                        ("synthetic_test", spec.synthetic_test), ("synthetic_steps", spec.synthetic_steps),
+                        ("copy_symbols", spec.copy_symbols), ("limit_train", spec.limit_train),
+                        ("limit_test", spec.limit_test)]:
+        assert data[name] == value, name
