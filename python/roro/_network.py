@@ -119,8 +119,36 @@ def import_npy(directory):
     return _roro.import_network(require_directory(directory, "import directory"))
 
 
+def _argument(name, value, ndim):
+    """A float64 array of ``ndim`` dimensions, or ValueError naming the argument and its shape."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} is not a numeric array ({error})") from None
+    if array.ndim != ndim:
+        expected = "a 2-D (rows, columns) array" if ndim == 2 else "a 1-D array"
+        raise ValueError(f"{name} has shape {array.shape}, expected {expected}")
+    return array
+
+
+_set_input_weights = Network.set_input_weights
+_set_readout = Network.set_readout
+
+
+def _set_input_weights_checked(self, W_in, b):
+    """Replaces W_in (N x d_in) and b (N). Raises ValueError on a wrong shape or NaN/Inf."""
+    _set_input_weights(self, _argument("W_in", W_in, 2), _argument("b", b, 1))
+
+
+def _set_readout_checked(self, W_out, b_out):
+    """Replaces W_out (classes x N) and b_out (classes). Raises ValueError on a wrong shape or NaN/Inf."""
+    _set_readout(self, _argument("W_out", W_out, 2), _argument("b_out", b_out, 1))
+
+
 Network.save = _save
 Network.export = _export
+Network.set_input_weights = _set_input_weights_checked
+Network.set_readout = _set_readout_checked
 
 
 def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=None, M=None,

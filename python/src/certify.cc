@@ -100,10 +100,10 @@ void BindCertificate(py::module_& m) {
       .def_readonly("size", &ModuleCertificate::size, "Number of units n_i.")
       .def_property_readonly(
           "method", [](const ModuleCertificate& c) { return AsText(c.method); },
-          "How the rate was proven: 'diagonal-metzler', 'diagonal-norm', 'vertex-lmi', 'sdp-sector' or 'none'.")
+          "How the rate was proven, e.g. 'diagonal-metzler', 'diagonal-norm', 'vertex-lmi', 'sdp-sector'; 'none' when not.")
       .def_property_readonly(
           "metric_source", [](const ModuleCertificate& c) { return AsText(c.metric_source); },
-          "Where the metric came from: 'network', 'closed-form' or 'sdp'.")
+          "Where the metric came from, e.g. 'network' (the model's), 'closed-form', 'sdp'.")
       .def_readonly("rate", &ModuleCertificate::rate, "Continuous-time contraction rate of the module alone (tau = 1).")
       .def_property_readonly("metric", &ModuleCertificate::DenseMetric, "The metric M_i as a dense n x n array.")
       .def_property_readonly("metric_diagonal", &MetricDiagonal, "diag(M_i) when the metric is diagonal, else None.")
@@ -137,7 +137,7 @@ void BindCertificate(py::module_& m) {
       .def_readonly("model_sha256", &Certificate::model_sha256, "SHA-256 of the model file the certificate speaks for.")
       .def_property_readonly(
           "coupling_rule", [](const Certificate& c) { return AsText(c.coupling_rule); },
-          "'none', 'metric-skew', 'cascade' or 'small-gain'.")
+          "How module rates were combined, e.g. 'none', 'metric-skew', 'cascade', 'small-gain'.")
       .def_readonly("coupling_residual", &Certificate::coupling_residual,
                     "Upper bound of ||M L + L^T M||_2 over the metric-skew groups.")
       .def_readonly("verification", &Certificate::verification,
@@ -165,7 +165,7 @@ void BindResult(py::module_& m) {
           "'sdp-sector', ...) or 'none'.")
       .def_property_readonly(
           "metric_source", [](const ModuleResult& r) { return AsText(r.certificate.metric_source); },
-          "Where the metric came from: 'network', 'closed-form' or 'sdp'.")
+          "Where the metric came from, e.g. 'network' (the model's), 'closed-form', 'sdp'.")
       .def_property_readonly(
           "rate", [](const ModuleResult& r) { return r.report.rate; },
           "Proven continuous-time rate of the module alone (0 if none).")
@@ -245,7 +245,7 @@ void BindResult(py::module_& m) {
           "The model's Euler step the Euler factor speaks for.")
       .def_property_readonly(
           "coupling_rule", [](const CertificationResult& r) { return AsText(r.certificate.coupling_rule); },
-          "'none', 'metric-skew', 'cascade' or 'small-gain'.")
+          "How module rates were combined, e.g. 'none', 'metric-skew', 'cascade', 'small-gain'.")
       .def_property_readonly(
           "coupling_residual", [](const CertificationResult& r) { return r.certificate.coupling_residual; },
           "Upper bound of ||M L + L^T M||_2 over the metric-skew groups.")

@@ -3,6 +3,7 @@ for a missing input, OSError for an output that cannot be written."""
 
 import json
 
+import numpy as np
 import pytest
 
 import roro
@@ -94,7 +95,13 @@ def test_setters_check_shapes():
     net = roro.build("2x4", seed=1)
     with pytest.raises(ValueError, match=r"input weights must be 8xd_in with a bias of 8, got 7x1 and 7"):
         net.set_input_weights([[0.0]] * 7, [0.0] * 7)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="(?i)nan|finite"):
         net.set_readout([[float("nan")] * 8] * 10, [0.0] * 10)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"W_in has shape \(8, 1, 1\), expected a 2-D \(rows, columns\) array"):
+        net.set_input_weights(np.zeros((8, 1, 1)), np.zeros(8))
+    with pytest.raises(ValueError, match=r"b_out has shape \(10, 1\), expected a 1-D array"):
+        net.set_readout(np.zeros((10, 8)), np.zeros((10, 1)))
+    with pytest.raises(ValueError, match="W_out is not a numeric array"):
+        net.set_readout("abc", np.zeros(10))
+    with pytest.raises(ValueError, match=r"coupling block \(0, 0\) is not allowed by the module graph"):
         net.set_coupling_block(0, 0, [[0.0] * 4] * 4)

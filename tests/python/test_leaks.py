@@ -1,10 +1,10 @@
 """No leaks under repeated calls: the resident set size stays flat over a loop of builds,
-certifications, verifications, array accesses and simulations.
+certifications, verifications, array accesses, from_arrays and simulations.
 
 Tolerance: 8 MiB over 200 iterations after a 40-iteration warm-up (allocator pools and caches fill
-during the warm-up). Each iteration handles a 256-unit network, whose dense W, L and M arrays are
-512 KiB each, so leaking any one of them (or a network, a certificate, a trajectory) grows the RSS
-by 100 MiB or more; anything that leaks more than about 41 KiB per iteration fails."""
+during the warm-up). Each iteration handles a 128-unit network, whose dense W, L, B and M arrays
+are 128 KiB each, so leaking any one of them (or a network, a certificate, a trajectory) grows the
+RSS by 25 MiB or more; anything that leaks more than about 41 KiB per iteration fails."""
 
 import gc
 import os
@@ -22,7 +22,7 @@ def resident_bytes():
 
 
 def one_round(i):
-    net = roro.build("8x32", topology="gw", hubs=1, seed=i % 7, alpha=0.05)
+    net = roro.build("8x16", topology="gw", hubs=1, seed=i % 7, alpha=0.05)
     cert = roro.certify(net)
     assert cert.certified and roro.verify(net, cert)
     total = float(net.W.sum() + net.L.sum() + net.metric.sum() + net.B.sum() + net.W_in.sum())
