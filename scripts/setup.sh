@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what roro needs to build, test and run its demo. Idempotent and quiet when all is present.
 #   scripts/setup.sh            build + test + demo dependencies, and gnuplot, Graphviz, OpenMPI
-#                               (study plots, topology pictures, MPI sweeps: the tests exercise them)
-#   scripts/setup.sh --anchor   also PyTorch + numpy (the side-by-side PyTorch reference in bench/)
+#                               (study plots, topology pictures, MPI sweeps: the tests exercise them),
+#                               and pybind11, the Python headers, numpy and pytest (the Python package)
+#   scripts/setup.sh --anchor   also PyTorch (the side-by-side PyTorch reference in bench/)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -10,10 +11,11 @@ packages=(build-essential cmake pkg-config
           libeigen3-dev libceres-dev libboost-dev libboost-graph-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libssl-dev
           coinor-csdp dataset-fashion-mnist nodejs npm
-          gnuplot-nox graphviz libopenmpi-dev openmpi-bin)
+          gnuplot-nox graphviz libopenmpi-dev openmpi-bin
+          pybind11-dev python3-dev python3-numpy python3-pytest)
 for arg in "$@"; do
   case "$arg" in
-    --anchor) packages+=(python3-torch python3-numpy) ;;
+    --anchor) packages+=(python3-torch) ;;
     *) echo "setup.sh: unknown option '$arg' (use --anchor)" >&2; exit 64 ;;
   esac
 done
