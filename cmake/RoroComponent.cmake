@@ -6,9 +6,11 @@
 # PRIVATE_DEPENDS are what only src/ uses. A static library's private dependencies still reach
 # the consumer's link line (as $<LINK_ONLY:...> in the export set), so roroConfig.cmake finds both.
 #
-# Also defines roro_<NAME>_internal (not installed): the library plus <folder>/src on the include
-# path, for tests that exercise a private unit (`#include "trajectory_witness.h"`) instead of
-# reaching into the folder by a relative path.
+# Also defines roro_<NAME>_internal, for the build tree only (never installed or exported): the
+# library plus <folder>/src on the include path. Tests of a private unit link it and write
+# `#include "trajectory_witness.h"` instead of reaching into the folder by a relative path; another
+# component that shares private code (topology's JSON reader) links it as
+# PRIVATE $<BUILD_INTERFACE:roro_<NAME>_internal>.
 function(roro_add_component name)
   cmake_parse_arguments(ARG "" "" "PUBLIC_DEPENDS;PRIVATE_DEPENDS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cc)
@@ -30,6 +32,6 @@ function(roro_add_component name)
     PRIVATE ${ARG_PRIVATE_DEPENDS} $<BUILD_INTERFACE:roro_build_flags>)
 
   add_library(roro_${name}_internal INTERFACE)
-  target_include_directories(roro_${name}_internal INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/src)
-  target_link_libraries(roro_${name}_internal INTERFACE roro_${name} ${ARG_PRIVATE_DEPENDS})
+  target_include_directories(roro_${name}_internal INTERFACE $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/src>)
+  target_link_libraries(roro_${name}_internal INTERFACE roro_${name})
 endfunction()
