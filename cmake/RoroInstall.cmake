@@ -1,6 +1,6 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
-install(TARGETS roro_modules roro_topology roro_contraction roro_training roro_study roro
+install(TARGETS roro_modules roro_topology roro_contraction roro_training roro_study roro roro_consumer_flags
         EXPORT roroTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 foreach(component modules topology contraction training study)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${component}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

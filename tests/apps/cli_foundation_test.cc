@@ -46,9 +46,33 @@ TEST(CliFoundationTest, BuildAcceptsEveryKindTopologyAndSizeList) {
   TempDir dir;
   for (const char* kind : {"sparse", "svd", "symmetric"})
     for (const char* topology : {"all", "gw", "random", "hierarchy", "none"}) {
-      const auto run = RunCli({"build", "--modules", "8,4,6", "--kind", kind, "--topology", topology, "-o",
-                               dir.File(std::string(kind) + topology + ".json")});
-      EXPECT_EQ(run.exit_code, 0) << kind << " " << topology << ": " << run.err;
+      const std::string path = dir.File(std::string(kind) + topology + ".json");
+      const auto run = RunCli({"build", "--modules", "8,4,6", "--kind", kind, "--topology", topology, "-o", path});
+      ASSERT_EQ(run.exit_code, 0) << kind << " " << topology << ": " << run.err;
+      // The model on disk is what was asked for.
+      const Network net = LoadModel(path);
+      SCOPED_TRACE(std::string(kind) + " " + topology);
+      EXPECT_EQ(net.module_sizes(), std::vector<int>({8, 4, 6}));
+      for (const Module& module : net.modules()) EXPECT_EQ(module.kind(), ParseModuleKind(kind));
+      const ModuleGraph& graph = net.graph();
+      const std::string name = topology;
+      if (name == "all") {
+        EXPECT_EQ(graph.edge_count(), 3);
+        EXPECT_TRUE(graph.HasFeedback());
+      } else if (name == "gw") {
+        EXPECT_EQ(graph.hubs(), std::vector<int>({0}));
+        EXPECT_FALSE(graph.AllowsBlock(1, 2));  // spokes are not coupled to each other
+        EXPECT_TRUE(graph.AllowsBlock(0, 1) && graph.AllowsBlock(2, 0));
+      } else if (name == "random") {
+        for (const ModuleEdge& edge : graph.edges()) EXPECT_EQ(edge.kind, CouplingKind::kFeedback);
+      } else if (name == "hierarchy") {
+        EXPECT_TRUE(graph.TopologicalOrder().has_value());
+        EXPECT_GE(graph.edge_count(), 2);  // every module but the root has a parent
+        for (const ModuleEdge& edge : graph.edges()) EXPECT_EQ(edge.kind, CouplingKind::kFeedforward);
+      } else {
+        EXPECT_EQ(graph.edge_count(), 0);
+        EXPECT_TRUE(net.coupling_blocks().empty());
+      }
     }
   testing::WriteFile(dir.File("edges.txt"), "0 1\n1 2 feedforward\n");
   const auto custom = RunCli({"build", "--modules", "3x4", "--edges", dir.File("edges.txt"), "-o", dir.File("c.json")});

@@ -70,11 +70,8 @@ TEST(CertificateFile, TamperedOrMismatchedCertificatesAreRejected) {
   hash.model_sha256[0] = hash.model_sha256[0] == 'a' ? 'b' : 'a';
   EXPECT_TRUE(rejected(hash));
   Certificate alpha = good;
-  alpha.max_alpha = 1.0;
-  // Only rejected if alpha = 1 is not provable; check consistency with the recorded figure.
-  if (good.max_alpha < 1) {
-    EXPECT_TRUE(rejected(alpha));
-  }
+  alpha.max_alpha = 1.5;  // no Euler step beyond alpha = 1 is ever proven
+  EXPECT_TRUE(rejected(alpha));
   Certificate groups = good;
   groups.coupling_groups = {{0, 1}};
   EXPECT_TRUE(rejected(groups));
@@ -83,6 +80,41 @@ TEST(CertificateFile, TamperedOrMismatchedCertificatesAreRejected) {
   EXPECT_TRUE(VerifyCertificate(other, good).verdict != Verdict::kCertified);
   // The untouched one still passes.
   EXPECT_EQ(VerifyCertificate(network, good).verdict, Verdict::kCertified);
+}
+
+TEST(CertificateFile, ALargestAlphaBeyondTheProvenOneIsRejected) {
+  // A large coupling: the continuous rate is proven, but the Euler map contracts only for alpha
+  // well below 1, so max_alpha is a real bound that an edit can inflate.
+  std::vector<Module> modules;
+  for (int i = 0; i < 2; ++i) {
+    SparseModuleOptions options;
+    options.size = 6;
+    options.density = 0.5;
+    options.seed = 3 + i;
+    modules.push_back(GenerateSparseModule(options));
+  }
+  Network network = NetworkBuilder()
+                        .AddModules(modules)
+                        .SetGraph(AllToAllTopology({6, 6}))
+                        .SetAlpha(0.5)
+                        .SetSeed(9)
+                        .SetCouplingInitScale(60.0)
+                        .Build();
+  AssignClosedFormMetrics(network);
+  CertifyOptions options;
+  options.use_sdp = false;
+  options.rate_only = true;
+  const CertificationResult result = Certify(network, options);
+  ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
+  const Certificate& good = result.certificate;
+  ASSERT_GT(good.max_alpha, 0.0);
+  ASSERT_LT(good.max_alpha, 0.5);
+  EXPECT_EQ(VerifyCertificate(network, good).verdict, Verdict::kCertified);
+  Certificate inflated = good;
+  inflated.max_alpha = 0.5 * (good.max_alpha + 1.0);
+  const VerificationResult check = VerifyCertificate(network, inflated);
+  EXPECT_NE(check.verdict, Verdict::kCertified);
+  EXPECT_NE(check.reason.find("max_alpha"), std::string::npos) << check.reason;
 }
 
 TEST(CertificateFile, MalformedFilesThrowNamingFileAndField) {

@@ -9,9 +9,6 @@
 
 #include <gtest/gtest.h>
 
-// Private units of roro_contraction, reached by their path (tests/ is the include root).
-#include "../contraction/src/euler_module_proof.h"
-#include "../contraction/src/module_proofs.h"
 #include "roro/contraction/certify.h"
 #include "roro/modules/generators.h"
 #include "roro/modules/random.h"
@@ -19,6 +16,9 @@
 #include "roro/topology/topologies.h"
 #include "support/test_support.h"
 #include "overall_metric.h"
+// Private units of roro_contraction (include path from roro_contraction_internal).
+#include "euler_module_proof.h"
+#include "module_proofs.h"
 
 namespace roro {
 namespace {

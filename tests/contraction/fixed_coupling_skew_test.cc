@@ -145,8 +145,10 @@ TEST(FixedCouplingSkew, OneSidedCouplingIsNeverTreatedAsSkew) {
                                 .Build();
   const CertificationResult result = Certify(one_sided, CertifyOptions{});
   // A pure cascade contracts whatever the gain (block-triangular comparison matrix), but never
-  // by the metric-skew rule.
-  EXPECT_NE(result.certificate.coupling_rule, CouplingRule::kMetricSkew) << result.reason;
+  // by the metric-skew rule: the comparison matrix proves it.
+  ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
+  EXPECT_EQ(result.certificate.coupling_rule, CouplingRule::kSmallGain) << result.reason;
+  EXPECT_EQ(VerifyCertificate(one_sided, result.certificate).verdict, Verdict::kCertified);
 }
 
 }  // namespace

@@ -165,8 +165,14 @@ TEST(RepairNetworkTest, ForceRepairsEveryDenseModule) {
   const RepairSummary summary = RepairNetwork(network, options);
   EXPECT_EQ(summary.repaired_count(), 2);
   EXPECT_EQ(network.module(1).kind(), ModuleKind::kSvd);
-  // The small module is within the sigma cap and has det... either sign; its fit stays close.
+  // The small module is within the sigma cap (its determinant may have either sign): the fit is
+  // no worse than its warm start, and the repaired module is an svd module under the cap.
   EXPECT_EQ(summary.modules[1].reason, "forced");
+  EXPECT_TRUE(summary.modules[1].repaired);
+  EXPECT_LE(summary.modules[1].relative_distance, summary.modules[1].warm_start_distance);
+  EXPECT_LT(summary.modules[1].relative_distance, 1.0);
+  ASSERT_TRUE(network.module(1).svd().has_value());
+  EXPECT_LT(network.module(1).svd()->Sigma().maxCoeff(), 1.0);
   // Already-svd modules are never touched, even when forced.
   const RepairSummary again = RepairNetwork(network, options);
   EXPECT_EQ(again.repaired_count(), 0);

@@ -10,9 +10,7 @@
 
 #include <gtest/gtest.h>
 
-// A private unit of roro_contraction, reached by its path (tests/ is the include root).
 #include "random_modules.h"
-#include "../contraction/src/trajectory_witness.h"
 #include "roro/contraction/certify.h"
 #include "roro/modules/generators.h"
 #include "roro/modules/random.h"
@@ -21,6 +19,8 @@
 #include "roro/topology/network_recipe.h"
 #include "roro/topology/topologies.h"
 #include "support/test_support.h"
+// A private unit of roro_contraction (include path from roro_contraction_internal).
+#include "trajectory_witness.h"
 
 namespace roro {
 namespace {

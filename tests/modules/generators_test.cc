@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <Eigen/SVD>
@@ -156,18 +157,43 @@ TEST(ModuleTest, UserMatricesAreCheckedForShapeAndFiniteness) {
   EXPECT_THROW((void)ParseModuleKind("banana"), std::invalid_argument);
 }
 
-TEST(RngTest, StreamIsFixedAcrossRunsAndUniformIsInRange) {
+TEST(RngTest, StreamIsTheStandardsMt19937_64OnEveryPlatform) {
+  // The standard fixes std::mt19937_64 bit for bit: seeded with its default seed 5489, its
+  // 10000th output is 9981545732273789042 ([rand.predef]). roro's Rng must give exactly that
+  // stream, or "same seed => bit-identical module" would not hold across machines.
+  Rng standard(5489);
+  for (int i = 0; i < 9999; ++i) (void)standard.NextBits();
+  EXPECT_EQ(standard.NextBits(), 9981545732273789042ULL);
+  // Uniform() is the top 53 bits of one draw, scaled into [0, 1).
   Rng a(42), b(42);
+  std::mt19937_64 engine(42);
   for (int i = 0; i < 1000; ++i) {
     const double u = a.Uniform();
+    ASSERT_EQ(u, static_cast<double>(engine() >> 11) * 0x1.0p-53) << "draw " << i;
     ASSERT_EQ(u, b.Uniform());
     ASSERT_GE(u, 0.0);
     ASSERT_LT(u, 1.0);
   }
-  // std::mt19937_64 is specified bit for bit: the 10000th output for the default seed is fixed.
-  std::mt19937_64 reference;
-  reference.discard(9999);
-  EXPECT_EQ(reference(), 9981545732273789042ULL);
+  EXPECT_NE(Rng(42).NextBits(), Rng(43).NextBits());
+}
+
+TEST(RngTest, UniformIntCoversItsRangeAndForkGivesNewSeeds) {
+  Rng rng(3);
+  std::vector<int> hits(7, 0);
+  for (int i = 0; i < 7000; ++i) {
+    const std::uint64_t k = rng.UniformInt(7);
+    ASSERT_LT(k, 7u);
+    ++hits[k];
+  }
+  for (int k = 0; k < 7; ++k) EXPECT_NEAR(hits[k], 1000, 4 * std::sqrt(1000.0 * 6 / 7)) << "value " << k;
+  EXPECT_EQ(Rng(9).UniformInt(1), 0u);
+  Rng parent(11), copy(11);
+  const std::uint64_t fork = parent.Fork();
+  EXPECT_EQ(fork, copy.NextBits() ^ 0x9E3779B97F4A7C15ULL);
+  EXPECT_NE(Rng(fork).NextBits(), parent.NextBits());  // the child's stream is not the parent's
+}
+
+TEST(RngTest, NormalHasMeanZeroAndUnitVariance) {
   Rng c(7);
   double sum = 0, sum2 = 0;
   for (int i = 0; i < 20000; ++i) {

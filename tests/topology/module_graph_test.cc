@@ -137,12 +137,40 @@ TEST(TopologyTest, DotDrawsHubsDistinctly) {
   EXPECT_EQ(odd.rfind("digraph \"my \\\"net\\\"\\\\v2 x\" {\n", 0), 0u) << odd;
 }
 
+void ExpectSameGraph(const ModuleGraph& actual, const ModuleGraph& expected, const std::string& name) {
+  EXPECT_EQ(actual.AllowedBlocks(), expected.AllowedBlocks()) << name;
+  ASSERT_EQ(actual.edge_count(), expected.edge_count()) << name;
+  for (std::size_t k = 0; k < actual.edges().size(); ++k) EXPECT_EQ(actual.edges()[k].kind, expected.edges()[k].kind) << name;
+  EXPECT_EQ(actual.hubs(), expected.hubs()) << name;
+}
+
 TEST(TopologyTest, TopologySpecNamesEveryGenerator) {
+  const std::vector<int> sizes = Sizes(7);
   TopologySpec spec;
-  for (const char* name : {"all", "gw", "random", "hierarchy", "none"}) {
-    spec.name = name;
-    EXPECT_NO_THROW((void)MakeTopology(spec, Sizes(5))) << name;
-  }
+  spec.hubs = 2;
+  spec.keep = 0.5;
+  spec.extra = 0.4;
+  spec.seed = 3;
+  spec.name = "all";
+  ExpectSameGraph(MakeTopology(spec, sizes), AllToAllTopology(sizes), "all");
+  spec.name = "gw";
+  ExpectSameGraph(MakeTopology(spec, sizes), GlobalWorkspaceTopology(sizes, 2), "gw");
+  spec.name = "random";
+  ExpectSameGraph(MakeTopology(spec, sizes), RandomSparseTopology(sizes, 0.5, 3), "random");
+  spec.name = "hierarchy";
+  ExpectSameGraph(MakeTopology(spec, sizes), HierarchyTopology(sizes, 3, 0.4), "hierarchy");
+  // none: independent modules, every one its own strong component, no block allowed.
+  spec.name = "none";
+  const ModuleGraph none = MakeTopology(spec, sizes);
+  EXPECT_EQ(none.module_count(), 7);
+  EXPECT_EQ(none.edge_count(), 0);
+  EXPECT_TRUE(none.AllowedBlocks().empty());
+  EXPECT_FALSE(none.HasFeedback());
+  EXPECT_EQ(none.StrongComponents().size(), 7u);
+  ASSERT_TRUE(none.TopologicalOrder().has_value());
+  EXPECT_TRUE(none.hubs().empty());
+  for (int i = 0; i < 7; ++i)
+    for (int j = 0; j < 7; ++j) EXPECT_FALSE(none.AllowsBlock(i, j));
   spec.name = "star";
   EXPECT_THROW((void)MakeTopology(spec, Sizes(5)), std::invalid_argument);
   spec.name = "edges";

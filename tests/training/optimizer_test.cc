@@ -129,7 +129,11 @@ TEST(OptimizerInput, RejectsBadOptionsMasksAndGradients) {
   EXPECT_THROW((void)adam.Step(p, Eigen::Vector2d(std::nan(""), 0), 0.1), std::invalid_argument);
   EXPECT_EQ(p, Eigen::Vector2d(1, 2));
   EXPECT_EQ(adam.step_count(), 0);
-  EXPECT_NO_THROW((void)adam.Step(p, Eigen::Vector2d(1, std::nan("")), 0.1));  // frozen entry ignored
+  // A NaN in a frozen entry is ignored: the step happens, the frozen entry stays as it was.
+  (void)adam.Step(p, Eigen::Vector2d(1, std::nan("")), 0.1);
+  EXPECT_EQ(adam.step_count(), 1);
+  EXPECT_NEAR(p[0], 1.0 - 0.1 * 1.0 / (1.0 + 1e-8), 1e-15);  // Adam's first step: lr g / (|g| + eps)
+  EXPECT_EQ(p[1], 2.0);
   EXPECT_THROW((void)adam.Step(p, Eigen::Vector3d(1, 1, 1), 0.1), std::invalid_argument);
   EXPECT_THROW((void)adam.Step(p, Eigen::Vector2d(1, 1), -0.1), std::invalid_argument);
   EXPECT_EQ(ParseOptimizerKind("sgd"), OptimizerKind::kSgd);

@@ -93,10 +93,21 @@ TEST(TrainerProgressTest, ClassificationLinesCarryAccuracyAndZeroTurnsThemOff) {
   }
   const std::vector<nlohmann::json> lines = ProgressLines(dir.File("on"));
   ASSERT_EQ(lines.size(), 3u);  // one per epoch end here, steps 6, 12, 18
-  for (const nlohmann::json& line : lines) {
-    ASSERT_TRUE(line["train_accuracy"].is_number()) << line.dump();
-    EXPECT_GE(line["train_accuracy"].get<double>(), 0.0);
-    EXPECT_LE(line["train_accuracy"].get<double>(), 1.0);
+  // Each window is one whole epoch, so each line's accuracy is that epoch's (from its epoch line).
+  std::vector<nlohmann::json> epochs;
+  std::istringstream in(testing::ReadFile(RunMetricsPath(dir.File("on"))));
+  for (std::string text; std::getline(in, text);) {
+    nlohmann::json record = nlohmann::json::parse(text);
+    if (record["type"] == "epoch") epochs.push_back(std::move(record));
+  }
+  ASSERT_EQ(epochs.size(), 3u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_TRUE(lines[i]["train_accuracy"].is_number()) << lines[i].dump();
+    EXPECT_EQ(lines[i]["step"], epochs[i]["step"]);
+    EXPECT_DOUBLE_EQ(lines[i]["train_accuracy"].get<double>(), epochs[i]["train_accuracy"].get<double>()) << i;
+    // 48 sequences an epoch: the accuracy counts whole sequences.
+    const double correct = 48 * lines[i]["train_accuracy"].get<double>();
+    EXPECT_NEAR(correct, std::round(correct), 1e-9) << lines[i].dump();
   }
   Trainer silent(TinyNetwork(3, 3), TrainingData{&train}, Options(dir.File("off"), 0));
   ASSERT_TRUE(silent.Run().ok());

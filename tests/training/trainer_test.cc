@@ -345,12 +345,15 @@ TEST(TrainerTest, CopyTaskReportsAccuracyAndConfusion) {
   const TrainingSummary summary = trainer.Run();
   ASSERT_TRUE(summary.ok());
   ASSERT_TRUE(summary.validation && summary.test);
-  EXPECT_GE(summary.test->accuracy, 0.0);
-  EXPECT_LE(summary.test->accuracy, 1.0);
   const EvaluationStats stats = trainer.Evaluate(splits.test, /*confusion=*/true);
   ASSERT_EQ(stats.confusion.rows(), 3);
   EXPECT_EQ(stats.confusion.sum(), 20);
   EXPECT_NEAR(double(stats.confusion.diagonal().sum()) / 20, stats.accuracy, 1e-12);
+  // The summary's figures are the trained network's on those sets.
+  EXPECT_EQ(summary.test->accuracy, stats.accuracy);
+  EXPECT_EQ(summary.test->count, 20);
+  EXPECT_EQ(summary.validation->accuracy, trainer.Evaluate(splits.validation).accuracy);
+  EXPECT_EQ(summary.validation->count, 8);
 }
 
 TEST(TrainerTest, RejectsDataThatDoNotFitTheNetwork) {
