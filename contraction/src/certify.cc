@@ -88,7 +88,7 @@ class CertifyRun {
     c.alpha = network.alpha();
     c.model_sha256 = ModelSha256(network);
     c.verification = kVerificationMethod;
-    c.discrete_factor = rigorous::kInfinity;
+    c.discrete_factor = contraction_internal::rigorous::kInfinity;
   }
 
   // 1. Each module's rate, in the first metric that proves it.
@@ -260,7 +260,7 @@ std::string CertifyRun::ReproveScaledModules(NetworkCombination& combination) {
     bool holds = CheckModuleClaim(network_, i, m).empty();
     for (double fraction : kRescaledRateFractions) {
       if (holds) break;
-      m.rate = rigorous::Down(claimed * fraction);
+      m.rate = contraction_internal::rigorous::Down(claimed * fraction);
       holds = CheckModuleClaim(network_, i, m).empty();
     }
     if (!holds) return "module " + std::to_string(i) + ": rate not re-proven in its rescaled metric";
@@ -271,7 +271,7 @@ std::string CertifyRun::ReproveScaledModules(NetworkCombination& combination) {
     if (std::isfinite(m.euler_factor) &&
         !CheckEulerSectorLmi(network_.module(i).weights(), network_.slope_bound(), m.DenseMetric(), m.euler_multiplier,
                              network_.alpha(), m.euler_factor, nullptr)) {
-      m.euler_factor = rigorous::kInfinity;  // rounding of the scaled blocks: fall back to the rate route
+      m.euler_factor = contraction_internal::rigorous::kInfinity;  // rounding of the scaled blocks: fall back to the rate route
       m.euler_multiplier.resize(0);
       rates_dropped = true;
     }
@@ -311,7 +311,7 @@ void CertifyRun::ProveEulerFactor(NetworkCombination& combination) {
   // Module proofs the network's factor did not use are left out of the certificate.
   if (!want_euler_ || !(combination.euler.module_route || network_route))
     for (ModuleCertificate& m : c.modules) {
-      m.euler_factor = rigorous::kInfinity;
+      m.euler_factor = contraction_internal::rigorous::kInfinity;
       m.euler_multiplier.resize(0);
     }
 }
@@ -321,7 +321,7 @@ CertificationResult CertifyRun::Conclude(const NetworkCombination& combination) 
   Certificate& c = certificate();
   if (!options_.rate_only && !(c.discrete_factor < 1)) {
     const double claimed = c.discrete_factor;
-    c.discrete_factor = rigorous::kInfinity;
+    c.discrete_factor = contraction_internal::rigorous::kInfinity;
     result_.seconds_verification = SecondsSince(verification_start);
     return NotCertified("continuous-time contraction proven at rate " + std::to_string(combination.rate) +
                             ", but the Euler map at alpha = " + std::to_string(network_.alpha()) +
@@ -433,14 +433,14 @@ double EulerFactorBound(const Network& network) {
   for (int i = 0; i < p; ++i) {
     ModuleProof proof =
         contraction_internal::ProveInStoredMetric(network, i, contraction_internal::kMaxPerStepVertexSize);
-    if (!proof.proven) return rigorous::kInfinity;
+    if (!proof.proven) return contraction_internal::rigorous::kInfinity;
     modules.push_back(std::move(proof.certificate));
   }
   const ModuleMetrics module_metrics = MakeModuleMetrics(modules);
   AttachEulerModuleProofs(network, modules);
   const NetworkCombination combination = CombineModules(network, module_metrics, std::vector<bool>(p, true),
                                                         /*want_euler=*/true, EulerModuleFactors(modules));
-  if (!combination.proven) return rigorous::kInfinity;
+  if (!combination.proven) return contraction_internal::rigorous::kInfinity;
   if (combination.euler.factor < 1) return combination.euler.factor;
   // The dense network route only where the cheaper ones fail (the trainer calls this per step).
   const std::vector<Eigen::VectorXd> multipliers = NetworkEulerMultipliers(network, modules);

@@ -8,8 +8,8 @@
 namespace roro {
 namespace {
 
-using rigorous::Down;
-using rigorous::Up;
+using contraction_internal::rigorous::Down;
+using contraction_internal::rigorous::Up;
 
 bool IsDiagonalMatrix(const Eigen::MatrixXd& m) {
   return (m - Eigen::MatrixXd(m.diagonal().asDiagonal())).isZero(0.0);
@@ -20,7 +20,7 @@ bool IsDiagonalMatrix(const Eigen::MatrixXd& m) {
 ModuleMetrics MakeModuleMetrics(std::vector<Eigen::MatrixXd> metrics, std::vector<double> rates) {
   ModuleMetrics result;
   result.min_eigenvalues.reserve(metrics.size());
-  for (const Eigen::MatrixXd& m : metrics) result.min_eigenvalues.push_back(rigorous::MinEigenvalueLowerBound(m));
+  for (const Eigen::MatrixXd& m : metrics) result.min_eigenvalues.push_back(contraction_internal::rigorous::MinEigenvalueLowerBound(m));
   result.metrics = std::move(metrics);
   result.rates = std::move(rates);
   return result;
@@ -78,7 +78,7 @@ double SkewResidualUp(const Network& network, const CouplingLookup& coupling, co
         r += lji->transpose() * mj;
         magnitude += lji->cwiseAbs().transpose() * mj.cwiseAbs();
       }
-      const double gamma = Up(2.0 * rigorous::Gamma(static_cast<int>(mi.rows() + mj.rows()) + 4));
+      const double gamma = Up(2.0 * contraction_internal::rigorous::Gamma(static_cast<int>(mi.rows() + mj.rows()) + 4));
       for (Eigen::Index a = 0; a < r.rows(); ++a) {
         double sum = row_sums(offsets[i] + a);
         for (Eigen::Index b = 0; b < r.cols(); ++b)
@@ -91,14 +91,14 @@ double SkewResidualUp(const Network& network, const CouplingLookup& coupling, co
 }
 
 double GroupRateDown(const ModuleMetrics& metrics, const std::vector<int>& group, double residual) {
-  double rate = rigorous::kInfinity;
-  double mu = rigorous::kInfinity;
+  double rate = contraction_internal::rigorous::kInfinity;
+  double mu = contraction_internal::rigorous::kInfinity;
   for (int i : group) {
     rate = std::min(rate, metrics.rates[i]);
     mu = std::min(mu, metrics.min_eigenvalues[i]);
   }
   if (group.size() <= 1 || residual == 0) return rate;
-  if (!(mu > 0) || !std::isfinite(residual)) return -rigorous::kInfinity;
+  if (!(mu > 0) || !std::isfinite(residual)) return -contraction_internal::rigorous::kInfinity;
   return Down(rate - Up(residual / Down(2.0 * mu)));
 }
 
@@ -106,7 +106,7 @@ std::vector<double> BlockNormsUp(const CouplingLookup& coupling, const ModuleMet
   std::vector<double> norms;
   norms.reserve(coupling.blocks().size());
   for (const CouplingBlock& block : coupling.blocks())
-    norms.push_back(rigorous::WeightedNormUp(metrics.metrics[block.row], block.values, metrics.metrics[block.col]));
+    norms.push_back(contraction_internal::rigorous::WeightedNormUp(metrics.metrics[block.row], block.values, metrics.metrics[block.col]));
   return norms;
 }
 
@@ -130,7 +130,7 @@ Eigen::MatrixXd ComparisonMatrixUp(const CouplingLookup& coupling, const std::ve
   Eigen::MatrixXd c(count, count);
   for (int k = 0; k < count; ++k)
     for (int j = 0; j < count; ++j)
-      c(k, j) = k == j ? -group_rates[k] : (squares(k, j) == 0 ? 0.0 : rigorous::SqrtUp(squares(k, j)));
+      c(k, j) = k == j ? -group_rates[k] : (squares(k, j) == 0 ? 0.0 : contraction_internal::rigorous::SqrtUp(squares(k, j)));
   return c;
 }
 
@@ -140,17 +140,17 @@ namespace {
 // g ||Theta_i W_i Theta_i^-1||; otherwise g ||Theta_i W_i|| ||Theta_i^-1||.
 std::vector<double> ModuleEulerNormsUp(const Network& network, const ModuleMetrics& metrics) {
   const double g = network.slope_bound();
-  std::vector<double> norms(network.module_count(), rigorous::kInfinity);
+  std::vector<double> norms(network.module_count(), contraction_internal::rigorous::kInfinity);
   for (int i = 0; i < network.module_count(); ++i) {
     const Eigen::MatrixXd& m = metrics.metrics[i];
     const Eigen::MatrixXd& w = network.module(i).weights();
     double bound;
     if (IsDiagonalMatrix(m)) {
-      bound = rigorous::WeightedNormUp(m, w, m);
+      bound = contraction_internal::rigorous::WeightedNormUp(m, w, m);
     } else {
       const double mu = metrics.min_eigenvalues[i];
       if (!(mu > 0)) continue;
-      const double theta_w = rigorous::WeightedNormUp(m, w, Eigen::MatrixXd::Identity(w.cols(), w.cols()));
+      const double theta_w = contraction_internal::rigorous::WeightedNormUp(m, w, Eigen::MatrixXd::Identity(w.cols(), w.cols()));
       bound = Up(theta_w / Down(std::sqrt(mu)));
     }
     norms[i] = Up(g * bound);
@@ -168,10 +168,10 @@ double CouplingEulerNormUp(const CouplingLookup& coupling, const std::vector<dou
   for (std::size_t b = 0; b < coupling.blocks().size(); ++b) {
     const CouplingBlock& block = coupling.blocks()[b];
     if (block_norms[b] == 0) continue;
-    const double ratio = rigorous::SqrtUp(Up(weight[block.row] / Down(weight[block.col])));
+    const double ratio = contraction_internal::rigorous::SqrtUp(Up(weight[block.row] / Down(weight[block.col])));
     n(block.row, block.col) = Up(block_norms[b] * ratio);
   }
-  return rigorous::NonnegativeNormUp(n);
+  return contraction_internal::rigorous::NonnegativeNormUp(n);
 }
 
 }  // namespace
@@ -209,7 +209,7 @@ EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, 
   }
   double slack = 0;  // s >= <d, L d>_M / ||d||_M^2
   if (groups.size() == 1 && p > 1 && single_group_residual > 0) {
-    double mu = rigorous::kInfinity;
+    double mu = contraction_internal::rigorous::kInfinity;
     for (double m : metrics.min_eigenvalues) mu = std::min(mu, m);
     if (!(mu > 0) || !std::isfinite(single_group_residual)) return bound;
     slack = Up(single_group_residual / Down(2.0 * mu));
@@ -218,7 +218,7 @@ EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, 
   const double square = Up(Up(Up(worst_square + Up(Up(2.0 * Up(alpha * Up(1.0 - alpha))) * slack)) +
                               Up(Up(2.0 * alpha_squared) * Up(module_part * coupling_part))) +
                            Up(alpha_squared * Up(coupling_part * coupling_part)));
-  const double factor = rigorous::SqrtUp(square);
+  const double factor = contraction_internal::rigorous::SqrtUp(square);
   if (factor < bound.factor) {
     bound.factor = factor;
     bound.module_route = true;
@@ -228,7 +228,7 @@ EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, 
 }
 
 double EulerFactorUp(double alpha, double rate, double k2) {
-  if (!(alpha > 0) || alpha > 1 || !std::isfinite(k2) || !std::isfinite(rate)) return rigorous::kInfinity;
+  if (!(alpha > 0) || alpha > 1 || !std::isfinite(k2) || !std::isfinite(rate)) return contraction_internal::rigorous::kInfinity;
   // c <= (1 - alpha) + alpha k2.
   const double linear = Up(Up(1.0 - alpha) + Up(alpha * k2));
   if (rate < 0) return linear;
@@ -236,7 +236,7 @@ double EulerFactorUp(double alpha, double rate, double k2) {
   const double q = Up(Up(Up(k2 * k2) - 1.0) + Up(2.0 * rate));
   const double quadratic = q >= 0 ? Up(Up(alpha * alpha) * q) : Up(Down(alpha * alpha) * q);
   const double square = Up(Up(1.0 - Down(Down(2.0 * alpha) * rate)) + quadratic);
-  const double root = rigorous::SqrtUp(std::max(square, 0.0));
+  const double root = contraction_internal::rigorous::SqrtUp(std::max(square, 0.0));
   return std::min(linear, root);
 }
 

@@ -82,7 +82,7 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& g
         ModuleMetrics scaled = metrics;
         for (int i : component) {
           scaled.metrics[i] *= scales[i];
-          scaled.min_eigenvalues[i] = rigorous::MinEigenvalueLowerBound(scaled.metrics[i]);
+          scaled.min_eigenvalues[i] = contraction_internal::rigorous::MinEigenvalueLowerBound(scaled.metrics[i]);
         }
         const double residual = SkewResidualUp(network, coupling, scaled, component);
         const double rate = GroupRateDown(scaled, component, residual);
@@ -110,7 +110,7 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& g
   if (result.groups.size() == 1) {
     // One group: weight 1, rate just below the group rate (the check needs strictness).
     proof.weights = Eigen::VectorXd::Ones(1);
-    proof.rate = rigorous::Down(group_rates[0] * (1 - 1e-12));
+    proof.rate = contraction_internal::rigorous::Down(group_rates[0] * (1 - 1e-12));
     proof.proven = CheckMetzlerRate(comparison, proof.weights, proof.rate);
     if (!proof.proven) proof = ProveMetzlerRate(comparison, proof.weights);
   } else {

@@ -11,8 +11,8 @@ namespace roro {
 
 namespace {
 
-using rigorous::Down;
-using rigorous::Up;
+using contraction_internal::rigorous::Down;
+using contraction_internal::rigorous::Up;
 
 // The dense pieces of the network LMI: M (weighted), W, T (weighted), A = (1 - alpha) I + alpha L.
 // M and W are block diagonal and A = (1 - alpha) I + alpha L has L's few blocks: products go
@@ -135,8 +135,8 @@ bool CheckNetworkEulerSectorLmi(const Network& network, const CouplingLookup& co
   error.topRightCorner(n, n) = off_abs;
   error.bottomLeftCorner(n, n) = off_abs.transpose();
   error.bottomRightCorner(n, n) = 2.0 * t + alpha_squared_up * (w_abs.transpose() * mw_abs);
-  error *= Up(2.0 * rigorous::Gamma(2 * static_cast<int>(n) + 16));
-  if (!rigorous::ProvePositiveSemidefinite(big, Up(rigorous::InfinityNormUp(error) * (1 + 1e-6))))
+  error *= Up(2.0 * contraction_internal::rigorous::Gamma(2 * static_cast<int>(n) + 16));
+  if (!contraction_internal::rigorous::ProvePositiveSemidefinite(big, Up(contraction_internal::rigorous::InfinityNormUp(error) * (1 + 1e-6))))
     return fail("network Euler sector LMI not proven positive semidefinite at factor " + std::to_string(factor));
   return true;
 }

@@ -9,8 +9,8 @@
 namespace roro {
 namespace {
 
-using rigorous::Down;
-using rigorous::Up;
+using contraction_internal::rigorous::Down;
+using contraction_internal::rigorous::Up;
 
 bool IsMetzler(const Eigen::Ref<const Eigen::MatrixXd>& a) {
   for (Eigen::Index j = 0; j < a.cols(); ++j)

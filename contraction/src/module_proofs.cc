@@ -9,8 +9,8 @@
 namespace roro {
 namespace {
 
-using rigorous::Down;
-using rigorous::Up;
+using contraction_internal::rigorous::Down;
+using contraction_internal::rigorous::Up;
 
 constexpr int kMaxVertexCheckSize = 16;
 
@@ -55,7 +55,7 @@ double DiagonalNormRate(const Eigen::Ref<const Eigen::MatrixXd>& weights, double
                         const Eigen::Ref<const Eigen::VectorXd>& metric_diagonal) {
   if (metric_diagonal.size() != weights.rows() || !(metric_diagonal.minCoeff() > 0)) return -1;
   const Eigen::MatrixXd metric = metric_diagonal.asDiagonal();
-  const double norm = rigorous::WeightedNormUp(metric, weights, metric);
+  const double norm = contraction_internal::rigorous::WeightedNormUp(metric, weights, metric);
   if (!std::isfinite(norm)) return -1;
   // Phi J Phi^-1 = -I + (Phi W Phi^-1) D (diagonal Phi commutes with D): symmetric part
   // <= -1 + g ||Phi W Phi^-1||.
@@ -98,7 +98,7 @@ bool CheckMetricPositive(const Eigen::Ref<const Eigen::MatrixXd>& metric, std::s
     if (why) *why = "metric is not a finite symmetric square matrix";
     return false;
   }
-  if (!(rigorous::MinEigenvalueLowerBound(metric) > 0)) {
+  if (!(contraction_internal::rigorous::MinEigenvalueLowerBound(metric) > 0)) {
     if (why) *why = "metric could not be proven positive definite";
     return false;
   }
@@ -121,7 +121,7 @@ bool CheckVertexLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
   if (!CheckMetricPositive(metric, why)) return false;
   const Eigen::MatrixXd mw = metric * weights;
   const Eigen::MatrixXd mw_abs = metric.cwiseAbs() * weights.cwiseAbs();
-  const double gamma = Up(2.0 * rigorous::Gamma(2 * static_cast<int>(n) + 8));
+  const double gamma = Up(2.0 * contraction_internal::rigorous::Gamma(2 * static_cast<int>(n) + 8));
   const double two_one_minus_rate = 2.0 * (1.0 - rate);
   const double magnitude_factor = Up(2.0 * (1.0 + std::abs(rate)));
   for (long mask = 0; mask < (1L << n); ++mask) {
@@ -132,7 +132,7 @@ bool CheckVertexLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
     const Eigen::MatrixXd q = two_one_minus_rate * metric - (mwd + mwd.transpose());
     const Eigen::MatrixXd mwd_abs = mw_abs * d.asDiagonal();
     const Eigen::MatrixXd error = gamma * (magnitude_factor * metric.cwiseAbs() + mwd_abs + mwd_abs.transpose());
-    if (!rigorous::ProvePositiveSemidefinite(q, Up(rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
+    if (!contraction_internal::rigorous::ProvePositiveSemidefinite(q, Up(contraction_internal::rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
       if (why) *why = "vertex LMI not proven at vertex mask " + std::to_string(mask);
       return false;
     }
@@ -166,8 +166,8 @@ bool CheckSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
   error.topRightCorner(n, n) = off_abs;
   error.bottomLeftCorner(n, n) = off_abs.transpose();
   error.bottomRightCorner(n, n) = Eigen::MatrixXd(2.0 * multiplier.asDiagonal());
-  error *= Up(2.0 * rigorous::Gamma(2 * static_cast<int>(n) + 8));
-  if (!rigorous::ProvePositiveSemidefinite(big, Up(rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
+  error *= Up(2.0 * contraction_internal::rigorous::Gamma(2 * static_cast<int>(n) + 8));
+  if (!contraction_internal::rigorous::ProvePositiveSemidefinite(big, Up(contraction_internal::rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
     if (why) *why = "sector LMI not proven positive semidefinite";
     return false;
   }
@@ -217,8 +217,8 @@ bool CheckEulerSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, doubl
   error.topRightCorner(n, n) = off_abs;
   error.bottomLeftCorner(n, n) = off_abs.transpose();
   error.bottomRightCorner(n, n) = 2.0 * t + alpha_squared_up * (weights.cwiseAbs().transpose() * mw_abs);
-  error *= Up(2.0 * rigorous::Gamma(2 * static_cast<int>(n) + 8));
-  if (!rigorous::ProvePositiveSemidefinite(big, Up(rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
+  error *= Up(2.0 * contraction_internal::rigorous::Gamma(2 * static_cast<int>(n) + 8));
+  if (!contraction_internal::rigorous::ProvePositiveSemidefinite(big, Up(contraction_internal::rigorous::InfinityNormUp(error) * (1 + 1e-6)))) {
     if (why) *why = "Euler sector LMI not proven positive semidefinite at factor " + std::to_string(factor);
     return false;
   }

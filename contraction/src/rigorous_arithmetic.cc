@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace roro::rigorous {
+namespace roro::contraction_internal::rigorous {
 namespace {
 
 bool AllFinite(const Eigen::Ref<const Eigen::MatrixXd>& m) { return m.allFinite(); }
@@ -204,4 +204,4 @@ double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n) {
   return SqrtUp(rho);
 }
 
-}  // namespace roro::rigorous
+}  // namespace roro::contraction_internal::rigorous

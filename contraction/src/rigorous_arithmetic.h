@@ -15,7 +15,7 @@
 
 #include <Eigen/Dense>
 
-namespace roro::rigorous {
+namespace roro::contraction_internal::rigorous {
 
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 inline constexpr double kUnitRoundoff = 0x1.0p-53;
@@ -64,4 +64,4 @@ double WeightedNormUp(const Eigen::Ref<const Eigen::MatrixXd>& metric_a,
 /// bound max_i (N^T N v)_i / v_i with v from a power iteration, rounded upward.
 double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n);
 
-}  // namespace roro::rigorous
+}  // namespace roro::contraction_internal::rigorous

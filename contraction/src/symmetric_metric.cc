@@ -19,7 +19,7 @@ double ProveSectorRateWithMultiplier(const Eigen::Ref<const Eigen::MatrixXd>& we
   if (!(target_rate > 0)) return 0;
   // The claimed rate is tight on the lambda_max direction: back off until rounding has room.
   for (double fraction : {1.0 - 1e-6, 1.0 - 1e-4, 1.0 - 1e-2, 0.9, 0.5}) {
-    const double rate = rigorous::Down(target_rate * fraction);
+    const double rate = contraction_internal::rigorous::Down(target_rate * fraction);
     if (CheckSectorLmi(weights, g, metric, multiplier, rate, nullptr)) return rate;
   }
   return 0;

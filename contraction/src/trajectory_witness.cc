@@ -18,8 +18,8 @@ namespace roro {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using rigorous::Down;
-using rigorous::Up;
+using contraction_internal::rigorous::Down;
+using contraction_internal::rigorous::Up;
 
 // Absolute allowance for underflow in the products and sums of one row (Higham's gamma bounds
 // assume no underflow; each operation can then lose at most 2^-1075 absolutely, and a row of the
@@ -202,8 +202,8 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
   const Eigen::MatrixXd r = lu.inverse();
   const Eigen::MatrixXd c = r * a;
   const int ni = static_cast<int>(n);
-  const double gamma_product = rigorous::Gamma(ni + 3);
-  const double gamma_residual = rigorous::Gamma(ni + 4);
+  const double gamma_product = contraction_internal::rigorous::Gamma(ni + 3);
+  const double gamma_residual = contraction_internal::rigorous::Gamma(ni + 4);
   if (!std::isfinite(gamma_product) || !std::isfinite(gamma_residual)) {
     proof.note = "state size too large for the rounding-error bound";
     return proof;

@@ -125,12 +125,12 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
 
   CertificateCheck check;
   check.proven_rate = c.rate;
-  check.proven_factor = rigorous::kInfinity;
+  check.proven_factor = contraction_internal::rigorous::kInfinity;
   if (std::isfinite(c.discrete_factor) || c.max_alpha > 0) {
     if (c.alpha != network.alpha())
       return Fail("alpha " + Number(c.alpha) + " differs from the model's " + Number(network.alpha()));
     // Discrete proofs of single modules, each re-proven; a claimed one that fails is a false claim.
-    std::vector<double> module_factors(p, rigorous::kInfinity);
+    std::vector<double> module_factors(p, contraction_internal::rigorous::kInfinity);
     for (int i = 0; i < p; ++i) {
       const ModuleCertificate& m = c.modules[i];
       if (!std::isfinite(m.euler_factor)) continue;

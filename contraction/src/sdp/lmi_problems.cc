@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace roro::sdp {
+namespace roro::contraction_internal::sdp {
 
 namespace {
 
@@ -115,4 +115,4 @@ Eigen::MatrixXd MetricFromVariables(const Eigen::VectorXd& x, int n) {
   return metric;
 }
 
-}  // namespace roro::sdp
+}  // namespace roro::contraction_internal::sdp

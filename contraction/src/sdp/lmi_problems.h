@@ -9,7 +9,7 @@
 
 #include "roro/contraction/csdp.h"
 
-namespace roro::sdp {
+namespace roro::contraction_internal::sdp {
 
 /// Index of variable M(i, j), i <= j, in an n x n metric.
 inline int MetricVariable(int n, int i, int j) {
@@ -32,4 +32,4 @@ SdpProblem SectorMarginProblem(const Eigen::MatrixXd& weights, double slope_boun
 /// M (symmetrized) from a solution vector.
 Eigen::MatrixXd MetricFromVariables(const Eigen::VectorXd& x, int n);
 
-}  // namespace roro::sdp
+}  // namespace roro::contraction_internal::sdp

@@ -46,7 +46,7 @@ class MarginEvaluator {
  public:
   MarginEvaluator(const Eigen::MatrixXd& weights, double slope_bound, bool use_vertices)
       : weights_(weights), slope_bound_(slope_bound), use_vertices_(use_vertices) {
-    if (use_vertices_) vertices_ = sdp::JacobianVertexDiagonals(static_cast<int>(weights.rows()), slope_bound);
+    if (use_vertices_) vertices_ = contraction_internal::sdp::JacobianVertexDiagonals(static_cast<int>(weights.rows()), slope_bound);
   }
 
   double Margin(const Eigen::MatrixXd& metric, const Eigen::VectorXd& multiplier, double rate) const {
@@ -161,7 +161,7 @@ double WorstVertexLmiEigenvalue(const Eigen::Ref<const Eigen::MatrixXd>& weights
     throw std::invalid_argument("WorstVertexLmiEigenvalue: n = " + std::to_string(n) + " has too many vertices");
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(n, n);
   double worst = -std::numeric_limits<double>::infinity();
-  for (const Eigen::VectorXd& d : sdp::JacobianVertexDiagonals(n, slope_bound)) {
+  for (const Eigen::VectorXd& d : contraction_internal::sdp::JacobianVertexDiagonals(n, slope_bound)) {
     const Eigen::MatrixXd jacobian = -identity + weights * d.asDiagonal();
     const Eigen::MatrixXd product = metric * jacobian;
     worst = std::max(worst, -SmallestEigenvalue(-(product + product.transpose() + 2.0 * rate * metric)));
@@ -218,7 +218,7 @@ MetricLmiResult FindMetricBySdp(const Eigen::Ref<const Eigen::MatrixXd>& weights
     const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(n, n);
     std::vector<Eigen::VectorXd> probes;
     if (use_vertices) {
-      probes = sdp::JacobianVertexDiagonals(n, g);
+      probes = contraction_internal::sdp::JacobianVertexDiagonals(n, g);
     } else {
       probes.push_back(Eigen::VectorXd::Constant(n, g));
       for (int k = 0; k < n; ++k) {
@@ -255,7 +255,7 @@ MetricLmiResult FindMetricBySdp(const Eigen::Ref<const Eigen::MatrixXd>& weights
     csdp.csdp_path = options.csdp_path;
     csdp.timeout_seconds = remaining;
     const SdpProblem problem =
-        use_vertices ? sdp::VertexMarginProblem(weights, g, rate) : sdp::SectorMarginProblem(weights, g, rate);
+        use_vertices ? contraction_internal::sdp::VertexMarginProblem(weights, g, rate) : contraction_internal::sdp::SectorMarginProblem(weights, g, rate);
     const SdpSolution solution = SolveSdpWithCsdp(problem, csdp);
     ++result.solver_calls;
     result.solver_iterations += solution.iterations;
@@ -266,8 +266,8 @@ MetricLmiResult FindMetricBySdp(const Eigen::Ref<const Eigen::MatrixXd>& weights
       return std::nullopt;
     }
     Candidate candidate;
-    candidate.metric = sdp::MetricFromVariables(solution.x, n);
-    if (!use_vertices) candidate.multiplier = solution.x.segment(sdp::MetricVariableCount(n), n);
+    candidate.metric = contraction_internal::sdp::MetricFromVariables(solution.x, n);
+    if (!use_vertices) candidate.multiplier = solution.x.segment(contraction_internal::sdp::MetricVariableCount(n), n);
     candidate.rate = rate;
     candidate.margin = evaluator.Margin(candidate.metric, candidate.multiplier, rate);
     return candidate;

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 namespace {
 
 // Okabe & Ito's colour-blind-safe palette (yellow left out: unreadable on white).
@@ -320,4 +320,4 @@ FigureOrReason RateVsAccuracyFigure(const StudyReport& report, const std::vector
   return {figure, ""};
 }
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

@@ -9,7 +9,7 @@
 #include "plots/training_curves.h"
 #include "roro/study/report.h"
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 
 struct GnuplotFigure {
   std::string name;    ///< file stem: NAME.gp, NAME.dat, NAME.png, NAME.svg
@@ -42,4 +42,4 @@ std::string GnuplotString(const std::string& text);
 /// One colour per topology label (in the order of the report's groups), colour-blind safe.
 std::map<std::string, std::string> TopologyColours(const StudyReport& report);
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

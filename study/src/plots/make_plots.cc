@@ -59,7 +59,7 @@ void RemoveTemporaries(const fs::path& directory, const std::string& prefix, con
   for (const std::string& format : formats) RemoveQuietly(directory / (prefix + stem + "." + format));
 }
 
-std::string ToolFailure(const std::string& tool, const std::string& input, const plots::SubprocessResult& run) {
+std::string ToolFailure(const std::string& tool, const std::string& input, const study_internal::plots::SubprocessResult& run) {
   std::string output = run.error_output;
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
   return fmt::format("{} failed on {} (exit status {}){}{}", tool, input, run.exit_code, output.empty() ? "" : ":\n",
@@ -68,19 +68,19 @@ std::string ToolFailure(const std::string& tool, const std::string& input, const
 
 void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, PlotResult* result) {
   const fs::path directory = fs::path(options.directory) / "plots";
-  std::vector<plots::RunCurve> curves;
+  std::vector<study_internal::plots::RunCurve> curves;
   for (const StudyRun& run : report.runs)
-    if (auto curve = plots::ReadTrainingCurve(run.directory)) curves.push_back({&run, std::move(*curve)});
+    if (auto curve = study_internal::plots::ReadTrainingCurve(run.directory)) curves.push_back({&run, std::move(*curve)});
 
-  std::vector<std::pair<std::string, plots::FigureOrReason>> figures = {
-      {"training_curves", plots::TrainingCurvesFigure(report, curves, options.formats)},
-      {"accuracy_vs_parameters", plots::AccuracyVsParametersFigure(report, options.formats)},
-      {"removal_resilience", plots::RemovalResilienceFigure(report, options.formats)},
-      {"rate_vs_accuracy", plots::RateVsAccuracyFigure(report, options.formats)}};
+  std::vector<std::pair<std::string, study_internal::plots::FigureOrReason>> figures = {
+      {"training_curves", study_internal::plots::TrainingCurvesFigure(report, curves, options.formats)},
+      {"accuracy_vs_parameters", study_internal::plots::AccuracyVsParametersFigure(report, options.formats)},
+      {"removal_resilience", study_internal::plots::RemovalResilienceFigure(report, options.formats)},
+      {"rate_vs_accuracy", study_internal::plots::RateVsAccuracyFigure(report, options.formats)}};
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create the directory: " + error.message());
-  std::vector<const plots::GnuplotFigure*> to_draw;
+  std::vector<const study_internal::plots::GnuplotFigure*> to_draw;
   for (const auto& [name, outcome] : figures) {
     if (!outcome.figure) {
       result->skipped.push_back({name, outcome.reason});
@@ -97,13 +97,13 @@ void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, P
   const std::string gnuplot = FindExecutable(options.gnuplot);
   if (gnuplot.empty()) {
     result->warnings.push_back(MissingToolWarning("gnuplot", options.gnuplot, "gnuplot-nox"));
-    for (const plots::GnuplotFigure* figure : to_draw)
+    for (const study_internal::plots::GnuplotFigure* figure : to_draw)
       result->skipped.push_back({figure->name, "gnuplot not found (script and data written)"});
     return;
   }
-  for (const plots::GnuplotFigure* figure : to_draw) {
+  for (const study_internal::plots::GnuplotFigure* figure : to_draw) {
     const std::string prefix = TemporaryPrefix();
-    const plots::SubprocessResult run = plots::RunSubprocess(
+    const study_internal::plots::SubprocessResult run = study_internal::plots::RunSubprocess(
         gnuplot, {"-e", "output_prefix='" + prefix + "'", figure->name + ".gp"}, directory.string());
     if (run.exit_code != 0) {
       RemoveTemporaries(directory, prefix, figure->name, options.formats);
@@ -115,14 +115,14 @@ void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, P
 
 void MakeTopologyPictures(const StudyReport& report, const PlotOptions& options, PlotResult* result) {
   const fs::path directory = fs::path(options.directory) / "topologies";
-  const plots::TopologySources topologies = plots::CollectTopologySources(report);
+  const study_internal::plots::TopologySources topologies = study_internal::plots::CollectTopologySources(report);
   for (const std::string& stem : topologies.missing)
     result->skipped.push_back({"topologies/" + stem, "no finished run of this topology has a model.json"});
   if (topologies.sources.empty()) return;
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create the directory: " + error.message());
-  for (const plots::TopologySource& source : topologies.sources) {
+  for (const study_internal::plots::TopologySource& source : topologies.sources) {
     const fs::path dot_file = directory / (source.file_stem + ".dot");
     WriteFileAtomically(dot_file.string(), source.dot);
     result->files.push_back(dot_file.string());
@@ -130,15 +130,15 @@ void MakeTopologyPictures(const StudyReport& report, const PlotOptions& options,
   const std::string dot = FindExecutable(options.dot);
   if (dot.empty()) {
     result->warnings.push_back(MissingToolWarning("dot (Graphviz)", options.dot, "graphviz"));
-    for (const plots::TopologySource& source : topologies.sources)
+    for (const study_internal::plots::TopologySource& source : topologies.sources)
       result->skipped.push_back({"topologies/" + source.file_stem, "dot not found (Graphviz source written)"});
     return;
   }
-  for (const plots::TopologySource& source : topologies.sources) {
+  for (const study_internal::plots::TopologySource& source : topologies.sources) {
     const std::string prefix = TemporaryPrefix();
     for (const std::string& format : options.formats) {
-      const plots::SubprocessResult run =
-          plots::RunSubprocess(dot, {"-T" + format, "-o", prefix + source.file_stem + "." + format,
+      const study_internal::plots::SubprocessResult run =
+          study_internal::plots::RunSubprocess(dot, {"-T" + format, "-o", prefix + source.file_stem + "." + format,
                                      source.file_stem + ".dot"},
                                directory.string());
       if (run.exit_code != 0) {

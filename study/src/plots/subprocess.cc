@@ -42,7 +42,7 @@ std::string FindExecutable(const std::string& name) {
   return {};
 }
 
-namespace plots {
+namespace study_internal::plots {
 
 SubprocessResult RunSubprocess(const std::string& program, const std::vector<std::string>& arguments,
                                const std::string& working_directory) {
@@ -102,5 +102,5 @@ SubprocessResult RunSubprocess(const std::string& program, const std::vector<std
   return result;
 }
 
-}  // namespace plots
+}  // namespace study_internal::plots
 }  // namespace roro

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 
 struct SubprocessResult {
   int exit_code = -1;       ///< 128 + signal if it was killed; 127 if it could not be started
@@ -17,4 +17,4 @@ struct SubprocessResult {
 SubprocessResult RunSubprocess(const std::string& program, const std::vector<std::string>& arguments,
                                const std::string& working_directory);
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

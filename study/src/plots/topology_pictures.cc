@@ -8,7 +8,7 @@
 
 #include "roro/topology/model_file.h"
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 
 std::string SafeFileStem(const std::string& text) {
   std::string stem;
@@ -58,4 +58,4 @@ TopologySources CollectTopologySources(const StudyReport& report) {
   return result;
 }
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

@@ -5,7 +5,7 @@
 
 #include "roro/study/report.h"
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 
 struct TopologySource {
   std::string file_stem;  ///< "gw1" (or "gw1-8m" when the study has gw1 with several module counts)
@@ -25,4 +25,4 @@ TopologySources CollectTopologySources(const StudyReport& report);
 /// `text` with every character outside [A-Za-z0-9._-] replaced by '_' (safe as a file name).
 std::string SafeFileStem(const std::string& text);
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

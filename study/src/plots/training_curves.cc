@@ -11,7 +11,7 @@
 
 #include "json_reader.h"
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -54,4 +54,4 @@ std::optional<TrainingCurve> ReadTrainingCurve(const std::string& run_directory)
   return progress.points.empty() ? epochs : progress;
 }
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace roro::plots {
+namespace roro::study_internal::plots {
 
 struct CurvePoint {
   double step = 0;
@@ -23,4 +23,4 @@ struct TrainingCurve {
 /// @throws std::invalid_argument naming the file, line and field of any other malformed line.
 std::optional<TrainingCurve> ReadTrainingCurve(const std::string& run_directory);
 
-}  // namespace roro::plots
+}  // namespace roro::study_internal::plots

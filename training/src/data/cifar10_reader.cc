@@ -17,7 +17,7 @@ constexpr int kCifarClasses = 10;
 }  // namespace
 
 SequenceDataset ReadCifar10Batch(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = data::ReadFileBytes(path);
+  const std::vector<std::uint8_t> bytes = training_internal::data::ReadFileBytes(path);
   if (bytes.empty()) throw std::invalid_argument(path + ": empty file, expected CIFAR-10 records");
   if (bytes.size() % kCifarRecordBytes != 0) {
     throw std::invalid_argument(path + ": truncated: " + std::to_string(bytes.size()) +

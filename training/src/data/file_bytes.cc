@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace roro::data {
+namespace roro::training_internal::data {
 namespace {
 
 std::vector<std::uint8_t> ReadRawFile(const std::string& path) {
@@ -116,4 +116,4 @@ bool IsRegularFile(const std::string& path) {
   return std::filesystem::is_regular_file(path, error);
 }
 
-}  // namespace roro::data
+}  // namespace roro::training_internal::data

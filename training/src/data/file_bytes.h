@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace roro::data {
+namespace roro::training_internal::data {
 
 /// The bytes of `path`; if the file starts with the gzip magic (1f 8b) they are decompressed
 /// (concatenated gzip members included). The decision is made by content, never by file name.
@@ -17,4 +17,4 @@ std::vector<std::uint8_t> ReadFileBytes(const std::string& path,
 /// True if a regular file exists at `path`.
 bool IsRegularFile(const std::string& path);
 
-}  // namespace roro::data
+}  // namespace roro::training_internal::data

@@ -91,7 +91,7 @@ IdxHeader ParseIdxHeader(const std::vector<std::uint8_t>& bytes, const std::stri
 }  // namespace
 
 IdxImages ReadIdxImages(const std::string& path) {
-  std::vector<std::uint8_t> bytes = data::ReadFileBytes(path);
+  std::vector<std::uint8_t> bytes = training_internal::data::ReadFileBytes(path);
   const IdxHeader header = ParseIdxHeader(bytes, path, 3, "images");
   if (header.sizes[1] * header.sizes[2] > 0x7fffffffULL / 4) {
     throw std::invalid_argument(path + ": IDX image size " + std::to_string(header.sizes[1]) + " x " +
@@ -111,7 +111,7 @@ std::vector<int> ReadIdxLabels(const std::string& path, int num_classes) {
   if (num_classes < 1 || num_classes > 256) {
     throw std::invalid_argument(path + ": num_classes " + std::to_string(num_classes) + " must be in [1, 256]");
   }
-  const std::vector<std::uint8_t> bytes = data::ReadFileBytes(path);
+  const std::vector<std::uint8_t> bytes = training_internal::data::ReadFileBytes(path);
   const IdxHeader header = ParseIdxHeader(bytes, path, 1, "labels");
   std::vector<int> labels(bytes.begin() + static_cast<std::ptrdiff_t>(header.data_offset), bytes.end());
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -137,7 +137,7 @@ SequenceDataset ReadIdxDataset(const std::string& images_path, const std::string
   dataset.steps = images.rows * images.cols;
   dataset.input_size = 1;
   dataset.output_size = num_classes;
-  dataset.inputs = data::BytesToUnitFloats(images.pixels.data(), images.pixels.size());
+  dataset.inputs = training_internal::data::BytesToUnitFloats(images.pixels.data(), images.pixels.size());
   dataset.labels = std::move(labels);
   return dataset;
 }

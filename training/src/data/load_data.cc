@@ -43,8 +43,8 @@ std::string EnvDataDir() {
 // DIR/<stem> or DIR/<stem>.gz, whichever exists (raw first); error lists both.
 std::string FindIdxFile(const std::string& directory, const std::string& stem) {
   const std::string raw = directory + "/" + stem, gz = raw + ".gz";
-  if (data::IsRegularFile(raw)) return raw;
-  if (data::IsRegularFile(gz)) return gz;
+  if (training_internal::data::IsRegularFile(raw)) return raw;
+  if (training_internal::data::IsRegularFile(gz)) return gz;
   throw std::invalid_argument("idx data: neither " + raw + " nor " + gz + " exists");
 }
 
@@ -78,8 +78,8 @@ void Concatenate(SequenceDataset&& more, SequenceDataset* into) {
 DataSplits LoadCifar10Directory(const std::string& directory) {
   // The official archive unpacks to cifar-10-batches-bin/; accept DIR or DIR/cifar-10-batches-bin.
   std::string base = directory;
-  if (!data::IsRegularFile(base + "/data_batch_1.bin") &&
-      data::IsRegularFile(base + "/cifar-10-batches-bin/data_batch_1.bin")) {
+  if (!training_internal::data::IsRegularFile(base + "/data_batch_1.bin") &&
+      training_internal::data::IsRegularFile(base + "/cifar-10-batches-bin/data_batch_1.bin")) {
     base += "/cifar-10-batches-bin";
   }
   DataSplits splits;
@@ -115,7 +115,7 @@ DataSplits LoadMnistSubset() {
   const std::vector<std::string> candidates = MnistSearchPaths();
   std::string found;
   for (const std::string& directory : candidates) {
-    if (data::IsRegularFile(directory + "/0.json")) {
+    if (training_internal::data::IsRegularFile(directory + "/0.json")) {
       found = directory;
       break;
     }
@@ -142,8 +142,8 @@ DataSplits LoadMnistSubset() {
 DataSplits LoadFashionMnist() {
   const std::vector<std::string> candidates = FashionMnistSearchPaths();
   for (const std::string& directory : candidates) {
-    if (data::IsRegularFile(directory + "/train-images-idx3-ubyte.gz") ||
-        data::IsRegularFile(directory + "/train-images-idx3-ubyte")) {
+    if (training_internal::data::IsRegularFile(directory + "/train-images-idx3-ubyte.gz") ||
+        training_internal::data::IsRegularFile(directory + "/train-images-idx3-ubyte")) {
       return LoadIdxDirectory(directory, "fashion-mnist");
     }
   }

@@ -104,7 +104,7 @@ SequenceDataset ReadMnistJsonDigits(const std::string& digits_directory) {
   dataset.inputs.reserve(size_t{10000} * kMnistPixels);
   for (int digit = 0; digit < kMnistClasses; ++digit) {
     const std::string path = digits_directory + "/" + std::to_string(digit) + ".json";
-    const std::vector<std::uint8_t> bytes = data::ReadFileBytes(path);
+    const std::vector<std::uint8_t> bytes = training_internal::data::ReadFileBytes(path);
     const size_t before = dataset.inputs.size();
     DigitArrayReader reader(path, &dataset.inputs);
     const bool ok = nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &reader);

@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace roro::data {
+namespace roro::training_internal::data {
 
 std::vector<float> BytesToUnitFloats(const std::uint8_t* bytes, std::size_t count) {
   static const std::array<float, 256> kTable = [] {
@@ -15,4 +15,4 @@ std::vector<float> BytesToUnitFloats(const std::uint8_t* bytes, std::size_t coun
   return values;
 }
 
-}  // namespace roro::data
+}  // namespace roro::training_internal::data

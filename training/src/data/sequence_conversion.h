@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace roro::data {
+namespace roro::training_internal::data {
 
 /// bytes[i] / 255 as floats, through a 256-entry table (one exact division per value, once).
 std::vector<float> BytesToUnitFloats(const std::uint8_t* bytes, std::size_t count);
 
-}  // namespace roro::data
+}  // namespace roro::training_internal::data

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 namespace {
 
@@ -301,4 +301,4 @@ template void RunSlice<float>(const EngineModel<float>&, const SequenceDataset&,
 template void RunSlice<double>(const EngineModel<double>&, const SequenceDataset&, const SliceRequest&,
                                SliceWorkspace<double>&, SliceGradients&);
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

@@ -17,7 +17,7 @@
 #include "engine/engine_model.h"
 #include "roro/training/dataset.h"
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 /// Partial sums of one slice (unscaled by alpha: sums of g_{t+1}^T times x_t, u_t, relu(x_t)).
 struct SliceGradients {
@@ -78,4 +78,4 @@ extern template void RunSlice<float>(const EngineModel<float>&, const SequenceDa
 extern template void RunSlice<double>(const EngineModel<double>&, const SequenceDataset&, const SliceRequest&,
                                       SliceWorkspace<double>&, SliceGradients&);
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

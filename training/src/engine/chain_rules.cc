@@ -1,6 +1,6 @@
 #include "engine/chain_rules.h"
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 namespace {
 
@@ -79,4 +79,4 @@ Eigen::VectorXd SvdParameterGradient(const SvdParameterization& svd, const Eigen
   return flat;
 }
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

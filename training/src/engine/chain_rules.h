@@ -9,7 +9,7 @@
 #include "roro/modules/svd_parameterization.h"
 #include "roro/topology/network.h"
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 /// dloss/dB for every stored coupling block (Network::coupling_blocks() order) from dloss/dL
 /// (same order and shapes), masked by the graph:
@@ -24,4 +24,4 @@ std::vector<Eigen::MatrixXd> StoredCouplingGradient(const Network& network,
 /// `weight_gradient` is dloss/dW_i.
 Eigen::VectorXd SvdParameterGradient(const SvdParameterization& svd, const Eigen::MatrixXd& weight_gradient);
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

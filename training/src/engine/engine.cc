@@ -13,11 +13,11 @@
 
 namespace roro {
 
-using engine_internal::BuildEngineModel;
-using engine_internal::EngineModel;
-using engine_internal::SliceGradients;
-using engine_internal::SliceRequest;
-using engine_internal::SliceWorkspace;
+using training_internal::engine::BuildEngineModel;
+using training_internal::engine::EngineModel;
+using training_internal::engine::SliceGradients;
+using training_internal::engine::SliceRequest;
+using training_internal::engine::SliceWorkspace;
 
 bool EngineOptions::IsValid(std::string* error) const {
   auto reject = [&](const std::string& why) {
@@ -112,7 +112,7 @@ std::vector<SliceGradients> ScnEngine<Scalar>::Impl::Run(const SequenceDataset& 
       request.want_logits = want_logits;
       request.module_gradients = module_gradients;
       request.chunk_rows = options.chunk_rows;
-      engine_internal::RunSlice(model, data, request, workspaces[slice], results[slice]);
+      training_internal::engine::RunSlice(model, data, request, workspaces[slice], results[slice]);
     } catch (...) {
       errors[slice] = std::current_exception();
     }
@@ -217,7 +217,7 @@ BatchStats ScnEngine<Scalar>::LossAndGradient(const SequenceDataset& data, std::
         alpha * total.pieces[placement.piece].block(placement.row_in_piece, placement.col_in_piece,
                                                     block.values.rows(), block.values.cols());
   }
-  const std::vector<Eigen::MatrixXd> stored = engine_internal::StoredCouplingGradient(network, coupling_gradient);
+  const std::vector<Eigen::MatrixXd> stored = training_internal::engine::StoredCouplingGradient(network, coupling_gradient);
 
   gradient->resize(TrainableCount(network));
   long offset = 0;
@@ -233,7 +233,7 @@ BatchStats ScnEngine<Scalar>::LossAndGradient(const SequenceDataset& data, std::
   for (int i = 0; i < network.module_count(); ++i) {
     const Module& module = network.module(i);
     if (!module.svd()) continue;
-    Eigen::VectorXd svd_gradient = engine_internal::SvdParameterGradient(*module.svd(), alpha * total.modules[i]);
+    Eigen::VectorXd svd_gradient = training_internal::engine::SvdParameterGradient(*module.svd(), alpha * total.modules[i]);
     // Frozen Phi (its metric builds L): no gradient, like every other entry that cannot move.
     if (network.SvdPhiFrozen(i)) svd_gradient.tail(module.size()).setZero();
     put(svd_gradient);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 namespace {
 
@@ -140,4 +140,4 @@ EngineModel<Scalar> BuildEngineModel(const Network& network, ModuleProductMode m
 template EngineModel<float> BuildEngineModel<float>(const Network&, ModuleProductMode, CouplingLayoutMode);
 template EngineModel<double> BuildEngineModel<double>(const Network&, ModuleProductMode, CouplingLayoutMode);
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

@@ -13,7 +13,7 @@
 #include "roro/topology/network.h"
 #include "roro/training/engine.h"
 
-namespace roro::engine_internal {
+namespace roro::training_internal::engine {
 
 template <typename Scalar>
 using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -80,4 +80,4 @@ EngineModel<Scalar> BuildEngineModel(const Network& network, ModuleProductMode m
 extern template EngineModel<float> BuildEngineModel<float>(const Network&, ModuleProductMode, CouplingLayoutMode);
 extern template EngineModel<double> BuildEngineModel<double>(const Network&, ModuleProductMode, CouplingLayoutMode);
 
-}  // namespace roro::engine_internal
+}  // namespace roro::training_internal::engine

@@ -14,8 +14,8 @@ namespace {
 
 using topology_internal::JsonField;
 using topology_internal::NumberOrNull;
-using trainer_internal::DecodeVector;
-using trainer_internal::EncodeVector;
+using training_internal::trainer::DecodeVector;
+using training_internal::trainer::EncodeVector;
 
 constexpr const char* kFormatName = "roro-checkpoint";
 

@@ -6,7 +6,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/training/parameters.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 const char* ToString(GuardAction action) {
   switch (action) {
@@ -111,4 +111,4 @@ void EulerGuard::HalveOrReject(Network& network, Eigen::VectorXd& parameters,
   outcome.factor = last_good_factor;
 }
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

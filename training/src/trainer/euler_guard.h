@@ -11,7 +11,7 @@
 #include "roro/topology/network.h"
 #include "roro/training/trainer.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 enum class GuardAction { kAccepted, kProjected, kScaled, kRejected };
 
@@ -71,4 +71,4 @@ class EulerGuard {
   long svd_length_ = 0;
 };
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 namespace roro {
-namespace trainer_internal {
+namespace training_internal::trainer {
 
 EvaluationStats EvaluateWithEngine(const ScnEngine<float>& engine, const SequenceDataset& data, int batch_size,
                                    bool confusion) {
@@ -43,14 +43,14 @@ EvaluationStats EvaluateWithEngine(const ScnEngine<float>& engine, const Sequenc
   return stats;
 }
 
-}  // namespace trainer_internal
+}  // namespace training_internal::trainer
 
 EvaluationStats EvaluateNetwork(const Network& network, const SequenceDataset& data, int threads, int batch_size,
                                 bool confusion) {
   CheckDataFitsNetwork(data, network);
   if (threads < 0) throw std::invalid_argument(fmt::format("threads must be >= 0, got {}", threads));
   ScnEngine<float> engine(network, EngineOptions{threads});
-  return trainer_internal::EvaluateWithEngine(engine, data, batch_size, confusion);
+  return training_internal::trainer::EvaluateWithEngine(engine, data, batch_size, confusion);
 }
 
 }  // namespace roro

@@ -4,10 +4,10 @@
 #include "roro/training/engine.h"
 #include "roro/training/trainer.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 /// The engine must already hold the parameters to evaluate.
 EvaluationStats EvaluateWithEngine(const ScnEngine<float>& engine, const SequenceDataset& data, int batch_size,
                                    bool confusion);
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

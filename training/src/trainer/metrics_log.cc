@@ -7,7 +7,7 @@
 
 #include "roro/topology/atomic_write.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 namespace {
 
 // nlohmann::json writes NaN/Inf as null already; make it explicit and recursive for clarity.
@@ -62,4 +62,4 @@ void MetricsLog::TruncateAfterStep(const std::string& path, long last_step) {
   WriteFileAtomically(path, kept);
 }
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 class MetricsLog {
  public:
@@ -32,4 +32,4 @@ class MetricsLog {
   std::string path_;
 };
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

@@ -7,7 +7,7 @@
 
 #include "roro/training/optimizer.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 struct OptimizerAdapter::Impl {
   Optimizer optimizer;
@@ -93,4 +93,4 @@ void OptimizerAdapter::Restore(const OptimizerSnapshot& snapshot, const std::str
   }
 }
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

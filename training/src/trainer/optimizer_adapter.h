@@ -10,7 +10,7 @@
 #include "roro/training/checkpoint.h"
 #include "roro/training/trainer.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 class OptimizerAdapter {
  public:
@@ -34,4 +34,4 @@ class OptimizerAdapter {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

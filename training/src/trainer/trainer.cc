@@ -16,9 +16,9 @@
 
 namespace roro {
 
-using trainer_internal::EulerGuard;
-using trainer_internal::MetricsLog;
-using trainer_internal::OptimizerAdapter;
+using training_internal::trainer::EulerGuard;
+using training_internal::trainer::MetricsLog;
+using training_internal::trainer::OptimizerAdapter;
 using training_internal::HasData;
 
 namespace {
@@ -64,7 +64,7 @@ void Trainer::Impl::WriteCheckpoint() const {
 
 EvaluationStats Trainer::Impl::Evaluate(const SequenceDataset& set, bool confusion) const {
   CheckDataFitsNetwork(set, network);
-  return trainer_internal::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
+  return training_internal::trainer::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
 }
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

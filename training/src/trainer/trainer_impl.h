@@ -39,8 +39,8 @@ struct Trainer::Impl {
   Eigen::VectorXd parameters;
   Eigen::VectorXd mask;
   Eigen::VectorXd last_good_dynamics;
-  std::unique_ptr<trainer_internal::EulerGuard> guard;
-  std::unique_ptr<trainer_internal::OptimizerAdapter> optimizer;
+  std::unique_ptr<training_internal::trainer::EulerGuard> guard;
+  std::unique_ptr<training_internal::trainer::OptimizerAdapter> optimizer;
   double initial_euler_factor = 0;
   mutable std::unique_ptr<ScnEngine<float>> engine;
 

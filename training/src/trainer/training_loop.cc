@@ -22,9 +22,9 @@
 
 namespace roro {
 
-using trainer_internal::GuardAction;
-using trainer_internal::GuardOutcome;
-using trainer_internal::MetricsLog;
+using training_internal::trainer::GuardAction;
+using training_internal::trainer::GuardOutcome;
+using training_internal::trainer::MetricsLog;
 using training_internal::HasData;
 
 namespace {
@@ -300,7 +300,7 @@ void Trainer::Impl::TrainingLoop::GuardProposal() {
   const long n = outcome.action == GuardAction::kProjected ? ++counters_.projected_steps
                  : outcome.action == GuardAction::kScaled  ? ++counters_.scaled_steps
                                                            : ++counters_.rejected_steps;
-  metrics_->Append({{"type", "guard"}, {"action", trainer_internal::ToString(outcome.action)},
+  metrics_->Append({{"type", "guard"}, {"action", training_internal::trainer::ToString(outcome.action)},
                     {"epoch", counters_.epoch + 1}, {"step", counters_.global_step + 1},
                     {"proposed_euler_factor", outcome.proposed}, {"euler_factor", outcome.factor},
                     {"scale", outcome.scale}, {"halvings", outcome.halvings}});

@@ -11,7 +11,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -126,4 +126,4 @@ Eigen::VectorXd DecodeVector(const topology_internal::JsonField& encoded, bool a
   return values;
 }
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer

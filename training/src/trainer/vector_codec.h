@@ -9,7 +9,7 @@
 
 #include "json_reader.h"
 
-namespace roro::trainer_internal {
+namespace roro::training_internal::trainer {
 
 /// {"length": n, "base64": "...", "crc32": c}
 nlohmann::json EncodeVector(const Eigen::Ref<const Eigen::VectorXd>& values);
@@ -19,4 +19,4 @@ nlohmann::json EncodeVector(const Eigen::Ref<const Eigen::VectorXd>& values);
 ///         length mismatch, a checksum mismatch, or (unless allow_non_finite) NaN/Inf values.
 Eigen::VectorXd DecodeVector(const topology_internal::JsonField& encoded, bool allow_non_finite = false);
 
-}  // namespace roro::trainer_internal
+}  // namespace roro::training_internal::trainer
