@@ -7,7 +7,7 @@
 
 #include "roro/contraction/certify.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 /// Names of the verification method recorded in certificates.
 inline constexpr const char* kVerificationMethod =
@@ -31,4 +31,4 @@ std::string CheckModuleClaim(const Network& network, int i, const ModuleCertific
 CertificateCheck CheckCertificateClaims(const Network& network, const Certificate& certificate,
                                         const std::string* known_model_sha256 = nullptr);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

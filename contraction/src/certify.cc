@@ -22,6 +22,38 @@
 #include "trajectory_witness.h"
 
 namespace roro {
+
+// The private units of roro_contraction (roro::contraction_internal) that Certify puts together.
+using contraction_internal::CertificateCheck;
+using contraction_internal::CheckCertificateClaims;
+using contraction_internal::CheckEulerSectorLmi;
+using contraction_internal::CheckModuleClaim;
+using contraction_internal::CheckSectorLmi;
+using contraction_internal::CheckVertexLmi;
+using contraction_internal::ClosedFormMetricDiagonal;
+using contraction_internal::CombineModules;
+using contraction_internal::CouplingLookup;
+using contraction_internal::EquilibriumSearch;
+using contraction_internal::EulerModuleProof;
+using contraction_internal::MakeModuleMetrics;
+using contraction_internal::ModuleMetrics;
+using contraction_internal::ModuleRateProof;
+using contraction_internal::NetworkCombination;
+using contraction_internal::NetworkEulerMultipliers;
+using contraction_internal::ProveDiagonalMetricRate;
+using contraction_internal::ProveEulerFactorInMetric;
+using contraction_internal::ProveNetworkEulerFactor;
+using contraction_internal::ProveSectorRateWithMultiplier;
+using contraction_internal::ProveSymmetricEigenMetric;
+using contraction_internal::RefutationSearch;
+using contraction_internal::SearchSeparatingEquilibria;
+using contraction_internal::SearchUnstableVertex;
+using contraction_internal::SymmetricEigenProof;
+using contraction_internal::kMethodSdpSector;
+using contraction_internal::kMethodSdpVertices;
+using contraction_internal::kMethodSymmetricEigen;
+using contraction_internal::kVerificationMethod;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

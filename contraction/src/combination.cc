@@ -5,7 +5,7 @@
 
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 using contraction_internal::rigorous::Down;
@@ -254,4 +254,4 @@ double MaxContractingAlpha(double rate, double k2) {
   return 0;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

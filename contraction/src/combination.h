@@ -21,7 +21,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 /// The module metrics and proven rates the combination works with.
 struct ModuleMetrics {
@@ -99,4 +99,4 @@ double EulerFactorUp(double alpha, double rate, double k2);
 /// Largest alpha in (0, 1] with a proven EulerFactorUp < 1 (0 if none).
 double MaxContractingAlpha(double rate, double k2);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

@@ -6,7 +6,7 @@
 #include "metzler.h"
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 std::vector<double> MetricSkewScales(const CouplingLookup& coupling, const ModuleMetrics& metrics,
                                      const std::vector<int>& group) {
@@ -145,4 +145,4 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& g
   return result;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

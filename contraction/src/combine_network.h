@@ -10,7 +10,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 struct NetworkCombination {
   bool proven = false;
@@ -43,4 +43,4 @@ NetworkCombination CombineModules(const Network& network, const ModuleMetrics& m
                                   const std::vector<bool>& skew_candidate, bool want_euler,
                                   const std::vector<double>& module_euler_factors = {});
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

@@ -5,7 +5,7 @@
 
 #include "module_proofs.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 namespace {
 
@@ -68,4 +68,4 @@ EulerModuleProof ProveEulerFactorInMetric(const Eigen::Ref<const Eigen::MatrixXd
   return proof;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

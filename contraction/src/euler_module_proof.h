@@ -20,7 +20,7 @@
 
 #include <Eigen/Dense>
 
-namespace roro {
+namespace roro::contraction_internal {
 
 struct EulerModuleProof {
   bool proven = false;
@@ -36,4 +36,4 @@ EulerModuleProof ProveEulerFactorInMetric(const Eigen::Ref<const Eigen::MatrixXd
                                           const Eigen::Ref<const Eigen::MatrixXd>& metric,
                                           const Eigen::Ref<const Eigen::VectorXd>& sector_multiplier, double alpha);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

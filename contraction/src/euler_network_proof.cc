@@ -7,7 +7,7 @@
 
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 namespace {
 
@@ -179,4 +179,4 @@ double ProveNetworkEulerFactor(const Network& network, const CouplingLookup& cou
   return kNone;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

@@ -19,7 +19,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 /// Networks above this many states are left to the module route (the LMI is dense, 2N x 2N).
 inline constexpr int kMaxNetworkEulerStates = 2048;
@@ -41,4 +41,4 @@ double ProveNetworkEulerFactor(const Network& network, const CouplingLookup& cou
                                const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights,
                                const std::vector<Eigen::VectorXd>& multipliers);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

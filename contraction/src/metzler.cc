@@ -6,7 +6,7 @@
 
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 using contraction_internal::rigorous::Down;
@@ -107,4 +107,4 @@ MetzlerRateProof ProveMetzlerRate(const Eigen::Ref<const Eigen::MatrixXd>& a, Ei
   return proof;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

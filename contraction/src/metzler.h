@@ -15,7 +15,7 @@
 
 #include <Eigen/Dense>
 
-namespace roro {
+namespace roro::contraction_internal {
 
 /// Rigorous check of S v < 0 (componentwise, rounded upward) for S = P A + A^T P + 2 rate P with
 /// v = -S^-1 1 computed in floating point. False if A is not Metzler, p not positive, or the
@@ -38,4 +38,4 @@ Eigen::VectorXd HurwitzMetzlerWeights(const Eigen::Ref<const Eigen::MatrixXd>& a
 /// for HurwitzMetzlerWeights(a)).
 MetzlerRateProof ProveMetzlerRate(const Eigen::Ref<const Eigen::MatrixXd>& a, Eigen::VectorXd weights = {});
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

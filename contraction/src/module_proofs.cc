@@ -6,7 +6,7 @@
 #include "metzler.h"
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 using contraction_internal::rigorous::Down;
@@ -225,4 +225,4 @@ bool CheckEulerSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, doubl
   return true;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

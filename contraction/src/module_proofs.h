@@ -11,7 +11,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/modules/module.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 /// The Metzler upper bound of the module's Jacobian set, rounded upward:
 /// A_ii >= -1 + g max(W_ii, 0), A_ij >= g |W_ij|.
@@ -56,4 +56,4 @@ bool CheckEulerSectorLmi(const Eigen::Ref<const Eigen::MatrixXd>& weights, doubl
                          const Eigen::Ref<const Eigen::VectorXd>& multiplier, double alpha, double factor,
                          std::string* why);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

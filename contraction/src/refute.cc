@@ -6,7 +6,7 @@
 
 #include "roro/modules/random.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 // Relative threshold so that round-off never produces a witness.
@@ -107,4 +107,4 @@ RefutationSearch SearchUnstableVertex(const Network& network, double alpha, std:
   return search;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

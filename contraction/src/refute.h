@@ -11,7 +11,7 @@
 
 #include "roro/contraction/certify.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 struct RefutationSearch {
   std::optional<RefutationWitness> witness;
@@ -24,4 +24,4 @@ struct RefutationSearch {
 RefutationSearch SearchUnstableVertex(const Network& network, double alpha, std::uint64_t seed,
                                       int random_vertices = 12, int max_state_size = 256);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

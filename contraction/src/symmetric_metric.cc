@@ -6,7 +6,7 @@
 #include "module_proofs.h"
 #include "rigorous_arithmetic.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 namespace {
 // c >= kFloor / g: the rate is at most 1 - kFloor, and cond(M) at most g max|lambda| / kFloor.
@@ -59,4 +59,4 @@ SymmetricEigenProof ProveSymmetricEigenMetric(const Eigen::Ref<const Eigen::Matr
   return proof;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

@@ -17,7 +17,7 @@
 
 #include <Eigen/Dense>
 
-namespace roro {
+namespace roro::contraction_internal {
 
 struct SymmetricEigenProof {
   bool proven = false;
@@ -38,4 +38,4 @@ double ProveSectorRateWithMultiplier(const Eigen::Ref<const Eigen::MatrixXd>& we
                                      const Eigen::Ref<const Eigen::MatrixXd>& metric,
                                      const Eigen::Ref<const Eigen::VectorXd>& multiplier, double target_rate);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

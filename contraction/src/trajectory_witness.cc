@@ -14,7 +14,7 @@
 #include "rigorous_arithmetic.h"
 #include "roro/modules/random.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -728,4 +728,4 @@ EquilibriumSearch SearchSeparatingEquilibria(const Network& network, double alph
   return search;
 }
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

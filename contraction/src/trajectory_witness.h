@@ -24,7 +24,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 
 struct EquilibriumSearchOptions {
   /// Initial states x_0 ~ N(0, s^2 I), `states_per_scale` of them for each scale s (in
@@ -129,4 +129,4 @@ struct RegionEquilibriumProof {
                                                             const Eigen::Ref<const Eigen::VectorXi>& pattern,
                                                             const Eigen::Ref<const Eigen::VectorXd>& drive);
 
-}  // namespace roro
+}  // namespace roro::contraction_internal

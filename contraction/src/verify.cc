@@ -11,7 +11,7 @@
 #include "rigorous_arithmetic.h"
 #include "roro/topology/model_file.h"
 
-namespace roro {
+namespace roro::contraction_internal {
 namespace {
 
 CertificateCheck Fail(std::string reason) {
@@ -170,9 +170,13 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
   return check;
 }
 
+}  // namespace roro::contraction_internal
+
+namespace roro {
+
 VerificationResult VerifyCertificate(const Network& network, const Certificate& certificate) {
   VerificationResult result;
-  const CertificateCheck check = CheckCertificateClaims(network, certificate);
+  const contraction_internal::CertificateCheck check = contraction_internal::CheckCertificateClaims(network, certificate);
   result.verdict = check.ok ? Verdict::kCertified : Verdict::kInconclusive;
   result.reason = check.reason;
   return result;

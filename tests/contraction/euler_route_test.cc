@@ -23,6 +23,10 @@
 namespace roro {
 namespace {
 
+using contraction_internal::CheckEulerSectorLmi;
+using contraction_internal::EulerModuleProof;
+using contraction_internal::ProveEulerFactorInMetric;
+
 Network InhibitoryNetwork(int modules, int size, double alpha, std::uint64_t seed) {
   std::vector<Module> parts;
   for (int i = 0; i < modules; ++i) {

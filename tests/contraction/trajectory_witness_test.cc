@@ -25,6 +25,12 @@
 namespace roro {
 namespace {
 
+using contraction_internal::EquilibriumSearch;
+using contraction_internal::EquilibriumSearchOptions;
+using contraction_internal::ProveRegionEquilibrium;
+using contraction_internal::RegionEquilibriumProof;
+using contraction_internal::SearchSeparatingEquilibria;
+
 CertifyOptions NoSdp() {
   CertifyOptions options;
   options.use_sdp = false;
