@@ -34,14 +34,12 @@ using contraction_internal::ClosedFormMetricDiagonal;
 using contraction_internal::CombineModules;
 using contraction_internal::CouplingLookup;
 using contraction_internal::EquilibriumSearch;
-using contraction_internal::EulerModuleProof;
 using contraction_internal::MakeModuleMetrics;
 using contraction_internal::ModuleMetrics;
 using contraction_internal::ModuleRateProof;
 using contraction_internal::NetworkCombination;
 using contraction_internal::NetworkEulerMultipliers;
 using contraction_internal::ProveDiagonalMetricRate;
-using contraction_internal::ProveEulerFactorInMetric;
 using contraction_internal::ProveNetworkEulerFactor;
 using contraction_internal::ProveSectorRateWithMultiplier;
 using contraction_internal::ProveSymmetricEigenMetric;
@@ -49,9 +47,6 @@ using contraction_internal::RefutationSearch;
 using contraction_internal::SearchSeparatingEquilibria;
 using contraction_internal::SearchUnstableVertex;
 using contraction_internal::SymmetricEigenProof;
-using contraction_internal::kMethodSdpSector;
-using contraction_internal::kMethodSdpVertices;
-using contraction_internal::kMethodSymmetricEigen;
 using contraction_internal::kVerificationMethod;
 
 namespace {
