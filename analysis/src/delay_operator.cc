@@ -7,8 +7,15 @@
 #include <Eigen/Eigenvalues>
 
 #include "roro/analysis/similarity.h"
+#include "roro/modules/random.h"
 
 namespace roro {
+namespace {
+
+/// Embeddings up to this dimension get a full eigendecomposition of their covariance.
+constexpr Eigen::Index kExactEigenDimension = 384;
+
+}  // namespace
 
 bool DelayEmbeddingOptions::IsValid(std::string* error) const {
   auto fail = [&](const std::string& why) {
@@ -63,16 +70,34 @@ OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories, c
     embed(pairs[c].first, pairs[c].second, now.col(c));
     embed(pairs[c].first, pairs[c].second + s, later.col(c));
   }
-  // Principal directions of the embedded states (the Hankel covariance).
+  // Principal directions of the embedded states (the Hankel covariance): all of them for small
+  // embeddings, the leading ones by randomized subspace iteration for large ones (a whole
+  // 16x32 network with 3 delays embeds in 1536 dimensions).
   const Eigen::VectorXd mean = now.rowwise().mean();
   const Eigen::MatrixXd centred = now.colwise() - mean;
-  Eigen::MatrixXd covariance = centred * centred.transpose() / static_cast<double>(count);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(covariance);
+  Eigen::MatrixXd covariance = Eigen::MatrixXd::Zero(dim, dim);
+  covariance.selfadjointView<Eigen::Lower>().rankUpdate(centred, 1.0 / static_cast<double>(count));
+  covariance = covariance.selfadjointView<Eigen::Lower>();
   OperatorFit fit;
-  fit.principal_variances = eigen.eigenvalues().reverse().cwiseMax(0.0);
-  fit.basis = eigen.eigenvectors().rowwise().reverse().leftCols(options.rank);
-  const double total = fit.principal_variances.sum();
-  fit.explained_variance = total > 0 ? fit.principal_variances.head(options.rank).sum() / total : 0.0;
+  const double total = covariance.trace();
+  if (dim <= kExactEigenDimension) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(covariance);
+    fit.principal_variances = eigen.eigenvalues().reverse().cwiseMax(0.0);
+    fit.basis = eigen.eigenvectors().rowwise().reverse().leftCols(options.rank);
+  } else {
+    const Eigen::Index width = std::min<Eigen::Index>(dim, options.rank + 10);
+    Rng rng(dim);
+    Eigen::MatrixXd q(dim, width);
+    for (Eigen::Index k = 0; k < q.size(); ++k) q(k) = rng.Normal();
+    for (int iteration = 0; iteration < 6; ++iteration) {
+      Eigen::HouseholderQR<Eigen::MatrixXd> qr(covariance * q);
+      q = qr.householderQ() * Eigen::MatrixXd::Identity(dim, width);
+    }
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> small(q.transpose() * covariance * q);
+    fit.principal_variances = small.eigenvalues().reverse().cwiseMax(0.0);
+    fit.basis = (q * small.eigenvectors().rowwise().reverse()).leftCols(options.rank);
+  }
+  fit.explained_variance = total > 0 ? std::min(1.0, fit.principal_variances.head(options.rank).sum() / total) : 0.0;
 
   // Regression of the reduced vector field on [w; 1; inputs].
   const Eigen::MatrixXd w = fit.basis.transpose() * centred;

@@ -86,6 +86,28 @@ TEST(AnalyzeDynamics, RecoversTheExactContractionOfALinearSystem) {
   EXPECT_TRUE(analysis.violations.empty());
 }
 
+TEST(AnalyzeDynamics, FlagsObservationsAnOverclaimingCertificateExcludes) {
+  const double alpha = 0.1, w = 0.5;
+  const Network network = SkewLinearNetwork(alpha, w);
+  Certificate certificate = Certify(network).certificate;
+  ASSERT_EQ(certificate.verdict, Verdict::kCertified);
+  // Claim faster contraction than the system has: exact c = 0.9014, Re(mu) = -1.
+  certificate.discrete_factor = 0.85;
+  certificate.rate = 1.5;
+  const SequenceDataset data = RandomSequences(1, 40, 1, 3, 7);
+  const std::vector<int> first = {0};
+  const DynamicsAnalysis analysis = AnalyzeDynamics(network, certificate, data, first);
+  ASSERT_FALSE(analysis.violations.empty());
+  bool ratio = false, eigenvalue = false;
+  for (const std::string& v : analysis.violations) {
+    ratio = ratio || v.find("one-step distance ratio") != std::string::npos;
+    eigenvalue = eigenvalue || v.find("real part") != std::string::npos;
+  }
+  EXPECT_TRUE(ratio);
+  EXPECT_TRUE(eigenvalue);
+  EXPECT_NE(analysis.BriefReport().find("VIOLATIONS"), std::string::npos);
+}
+
 TEST(SolveEquilibrium, MatchesTheLinearSolutionWithinItsProvenBound) {
   const Network network = SkewLinearNetwork(0.1, 0.5, /*input_size=*/2);
   const CertificationResult certification = Certify(network);

@@ -46,7 +46,9 @@ struct DelayEmbeddingOptions {
 struct OperatorFit {
   Eigen::MatrixXd generator;        ///< G, r x r
   Eigen::MatrixXd basis;            ///< U_r, (d n) x r
-  Eigen::VectorXd principal_variances;  ///< eigenvalues of the Hankel covariance, descending
+  /// Eigenvalues of the Hankel covariance, descending: all of them up to 384 embedding dimensions,
+  /// else the leading rank + 10 (randomized subspace iteration).
+  Eigen::VectorXd principal_variances;
   double explained_variance = 0;    ///< sum of the r leading ones / sum of all
   double fit_r2 = 0;                ///< R^2 of the least-squares vector-field fit
   int samples = 0;                  ///< regression pairs
