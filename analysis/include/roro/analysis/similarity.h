@@ -104,6 +104,12 @@ struct OperatorDistance {
 /// One system to compare: a network (index into the networks given to AnalyzeSimilarity), its
 /// whole state (module = -1) or one module's block. The other fields label it in reports.
 struct SimilaritySystem {
+  SimilaritySystem() = default;
+  SimilaritySystem(std::string label_, int network_, int module_, std::string model_ = "", std::string role_ = "",
+                   std::vector<int> removed_ = {})
+      : label(std::move(label_)), network(network_), module(module_), model(std::move(model_)), role(std::move(role_)),
+        removed(std::move(removed_)) {}
+
   std::string label;
   int network = 0;
   int module = -1;
