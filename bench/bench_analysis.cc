@@ -69,34 +69,38 @@ int main(int argc, char** argv) {
   for (int k = 0; k < 8; ++k) eight[k] = k;
   roro::Certificate certificate;
   const double certify = Seconds([&] { certificate = roro::Certify(network).certificate; });
-  std::cout << fmt::format("16x32 {} model, alpha 0.005, {}; certificate {} in {:.2f} s\n", recipe.topology.name, description,
-                           roro::ToString(certificate.verdict), certify);
+  std::cout << fmt::format("16x32 {} model, alpha 0.005, {}; certificate {} in {:.2f} s\n", recipe.topology.name,
+                           description, roro::ToString(certificate.verdict), certify);
 
   roro::DynamicsAnalysis dynamics;
   const double t_dynamics = Seconds([&] { dynamics = roro::AnalyzeDynamics(network, certificate, data, eight); });
-  std::cout << fmt::format("analyze dynamics       {:7.2f} s  (8 sequences; 4 Jacobian spectra of 512 x 512; equilibrium)\n", t_dynamics);
+  std::cout << fmt::format(
+      "analyze dynamics       {:7.2f} s  (8 sequences; 4 Jacobian spectra of 512 x 512; equilibrium)\n", t_dynamics);
 
   const std::vector<roro::Network> pair = {network, roro::LesionNetwork(network, {0}, roro::LesionMode::kState)};
   const std::vector<roro::SimilaritySystem> whole = {{"intact", 0, -1}, {"hub removed", 1, -1}};
   const double t_whole = Seconds([&] { (void)roro::AnalyzeSimilarity(pair, whole, data, eight); });
-  std::cout << fmt::format("analyze similarity     {:7.2f} s  (intact vs hub removed: 2 whole networks, 1536-dim embeddings, 1 pair)\n",
-                           t_whole);
+  std::cout << fmt::format(
+      "analyze similarity     {:7.2f} s  (intact vs hub removed: 2 whole networks, 1536-dim embeddings, 1 pair)\n",
+      t_whole);
   std::vector<roro::SimilaritySystem> modules;
   for (int i = 0; i < network.module_count(); ++i) modules.push_back({"m" + std::to_string(i), 0, i});
   const double t_modules = Seconds([&] { (void)roro::AnalyzeSimilarity({network}, modules, data, eight); });
-  std::cout << fmt::format("analyze similarity     {:7.2f} s  (its 16 modules: 120 pairs, {:.1f} ms per pair)\n", t_modules,
-                           1000 * t_modules / 120);
+  std::cout << fmt::format("analyze similarity     {:7.2f} s  (its 16 modules: 120 pairs, {:.1f} ms per pair)\n",
+                           t_modules, 1000 * t_modules / 120);
 
   std::vector<int> a, b;
   for (int i = 0; i < data.count(); ++i) {
-    if (data.labels[i] == data.labels[0] && a.size() < 2) a.push_back(i);
-    else if (data.labels[i] != data.labels[0] && b.empty()) b.push_back(i);
+    if (data.labels[i] == data.labels[0] && a.size() < 2)
+      a.push_back(i);
+    else if (data.labels[i] != data.labels[0] && b.empty())
+      b.push_back(i);
   }
   for (int i = 0; i < data.count() && b.size() < 2; ++i)
     if (data.labels[i] == data.labels[b[0]] && i != b[0]) b.push_back(i);
   roro::GradientFlowAnalysis flow;
   const double t_flow = Seconds([&] { flow = roro::AnalyzeGradientFlow(network, certificate, data, a, b); });
-  std::cout << fmt::format("analyze gradient-flow  {:7.2f} s  (2 + 2 sequences, {} parameters; engine check {:.1e})\n", t_flow,
-                           flow.parameters, flow.gradient_relative_difference);
+  std::cout << fmt::format("analyze gradient-flow  {:7.2f} s  (2 + 2 sequences, {} parameters; engine check {:.1e})\n",
+                           t_flow, flow.parameters, flow.gradient_relative_difference);
   return 0;
 }

@@ -28,12 +28,14 @@ struct Mean {
   int count = 0;
   void Add(double v) { sum += v, squares += v * v, ++count; }
   double value() const { return count ? sum / count : 0.0; }
-  double stddev() const { return count > 1 ? std::sqrt(std::max(0.0, (squares - sum * sum / count) / (count - 1))) : 0.0; }
+  double stddev() const {
+    return count > 1 ? std::sqrt(std::max(0.0, (squares - sum * sum / count) / (count - 1))) : 0.0;
+  }
 };
 
 /// One module's states over the given sequences, as FitDelayOperator takes them.
-roro::OperatorFit FitModule(const roro::Network& network, int module, const roro::SequenceDataset& data, int first, int count,
-                            const roro::DelayEmbeddingOptions& embedding) {
+roro::OperatorFit FitModule(const roro::Network& network, int module, const roro::SequenceDataset& data, int first,
+                            int count, const roro::DelayEmbeddingOptions& embedding) {
   const roro::EulerMap map(network);
   std::vector<Eigen::MatrixXd> states, inputs;
   for (int k = first; k < first + count; ++k) {
@@ -47,7 +49,9 @@ roro::OperatorFit FitModule(const roro::Network& network, int module, const roro
 }
 
 /// "m3" (module 3 of the intact model), "r0:m3" (module 3 with module 0 removed).
-std::string Label(const std::string& variant, int module) { return (variant.empty() ? "" : variant + ":") + "m" + std::to_string(module); }
+std::string Label(const std::string& variant, int module) {
+  return (variant.empty() ? "" : variant + ":") + "m" + std::to_string(module);
+}
 
 }  // namespace
 
@@ -61,7 +65,7 @@ int main(int argc, char** argv) {
   const roro::StudyReport report = roro::BuildStudyReport(study);
   roro::DataSpec spec;
   spec.source = "fashion-mnist";
-  spec.limit_train = 1;  // only the test sequences are used
+  spec.limit_train = 1;             // only the test sequences are used
   spec.limit_test = 2 * sequences;  // the second half measures the estimation noise
   const roro::SequenceDataset test = roro::LoadData(spec).test;
   std::vector<int> indices(sequences);
@@ -86,16 +90,25 @@ int main(int argc, char** argv) {
     std::vector<roro::Network> networks = {model};
     std::vector<roro::SimilaritySystem> systems;
     for (int i = 0; i < p; ++i)
-      systems.push_back({Label("", i), 0, i, run.directory + "/model.json",
-                         std::string(model.graph().role(i) == roro::ModuleRole::kNone ? "-" : roro::ToString(model.graph().role(i))), {}});
+      systems.push_back(
+          {Label("", i),
+           0,
+           i,
+           run.directory + "/model.json",
+           std::string(model.graph().role(i) == roro::ModuleRole::kNone ? "-" : roro::ToString(model.graph().role(i))),
+           {}});
     const bool gw = topology == "gw1";
     if (gw)  // every module removed in turn; the systems are the spokes that remain
       for (int removed = 0; removed < p; ++removed) {
         networks.push_back(roro::LesionNetwork(model, {removed}, roro::LesionMode::kState));
         for (int i = 1; i < p; ++i)
           if (i != removed)
-            systems.push_back({Label("r" + std::to_string(removed), i), static_cast<int>(networks.size()) - 1, i,
-                               run.directory + "/model.json", "spoke", {removed}});
+            systems.push_back({Label("r" + std::to_string(removed), i),
+                               static_cast<int>(networks.size()) - 1,
+                               i,
+                               run.directory + "/model.json",
+                               "spoke",
+                               {removed}});
       }
     const roro::SimilarityAnalysis analysis = roro::AnalyzeSimilarity(networks, systems, test, indices, options);
     nlohmann::json json = analysis.ToJson();
@@ -115,7 +128,8 @@ int main(int argc, char** argv) {
       for (int j = 1; j < p; ++j) hub_to_spoke[topology].Add(analysis.dsa(0, j));
     for (int i = 0; i < p; ++i)
       noise.Add(roro::CompareOperators(analysis.systems[i].fit.generator,
-                                       FitModule(model, i, test, sequences, sequences, options.embedding).generator, options.procrustes)
+                                       FitModule(model, i, test, sequences, sequences, options.embedding).generator,
+                                       options.procrustes)
                     .normalized);
     if (gw) {
       std::map<std::string, int> index;
@@ -134,20 +148,24 @@ int main(int argc, char** argv) {
     }
     std::cout << fmt::format("{}: {} systems compared in {:.1f} s\n", point.id, systems.size(), analysis.seconds);
   }
-  std::cout << "\nFinding 1: how alike are the modules' dynamics (mean over pairs; dynamical distance 0 = same up to rotation)\n";
+  std::cout << "\nFinding 1: how alike are the modules' dynamics (mean over pairs; dynamical distance 0 = same up to "
+               "rotation)\n";
   for (const auto& [topology, mean] : alike_dsa)
-    std::cout << fmt::format("  {:<4} {}: dynamical distance {:.3f} over {} pairs (per model {:.3f} +- {:.3f}, {} models), CKA {:.3f}\n",
-                             topology, topology == "gw1" ? "spokes " : "modules", mean.value(), mean.count, per_model[topology].value(),
-                             per_model[topology].stddev(), per_model[topology].count, alike_cka[topology].value());
+    std::cout << fmt::format(
+        "  {:<4} {}: dynamical distance {:.3f} over {} pairs (per model {:.3f} +- {:.3f}, {} models), CKA {:.3f}\n",
+        topology, topology == "gw1" ? "spokes " : "modules", mean.value(), mean.count, per_model[topology].value(),
+        per_model[topology].stddev(), per_model[topology].count, alike_cka[topology].value());
   if (hub_to_spoke.count("gw1"))
-    std::cout << fmt::format("  gw1  hub to spokes: dynamical distance {:.3f} over {} pairs\n", hub_to_spoke["gw1"].value(),
-                             hub_to_spoke["gw1"].count);
-  std::cout << fmt::format("  noise floor (a module against itself on {} other test sequences): {:.3f} +- {:.3f} over {} modules\n",
-                           sequences, noise.value(), noise.stddev(), noise.count);
+    std::cout << fmt::format("  gw1  hub to spokes: dynamical distance {:.3f} over {} pairs\n",
+                             hub_to_spoke["gw1"].value(), hub_to_spoke["gw1"].count);
+  std::cout << fmt::format(
+      "  noise floor (a module against itself on {} other test sequences): {:.3f} +- {:.3f} over {} modules\n",
+      sequences, noise.value(), noise.stddev(), noise.count);
   if (spokes > 0)
     std::cout << fmt::format(
         "\nFinding 2: change of a gw1 spoke's dynamics (distance to itself in the intact network), over {} spokes\n"
-        "  after removing the hub:          {:.3f}\n  after removing another spoke:    {:.3f} (mean over the other spokes)\n"
+        "  after removing the hub:          {:.3f}\n  after removing another spoke:    {:.3f} (mean over the other "
+        "spokes)\n"
         "  the hub's removal moved {} of {} spokes more than a spoke's removal\n",
         spokes, after_hub.value(), after_spoke.value(), spokes_moved_more_by_hub, spokes);
   return 0;

@@ -11,8 +11,8 @@ CertifiedMetric::CertifiedMetric(const Network& network, const Certificate& cert
   const int p = network.module_count();
   bool usable = static_cast<int>(certificate.modules.size()) == p;
   for (int i = 0; usable && i < p; ++i)
-    usable = certificate.modules[i].size == sizes_[i] &&
-             (certificate.modules[i].metric_diagonal.size() == sizes_[i] || certificate.modules[i].metric.rows() == sizes_[i]);
+    usable = certificate.modules[i].size == sizes_[i] && (certificate.modules[i].metric_diagonal.size() == sizes_[i] ||
+                                                          certificate.modules[i].metric.rows() == sizes_[i]);
   from_certificate_ = usable;
   for (int i = 0; i < p; ++i) {
     modules_.push_back(usable ? certificate.modules[i].DenseMetric() : network.metric_blocks()[i]);
@@ -64,8 +64,9 @@ double CertifiedMetric::MinEigenvalue() const {
 double CertifiedMetric::MaxEigenvalue() const {
   double largest = 0;
   for (size_t i = 0; i < modules_.size(); ++i) {
-    const double block = diagonal_[i] ? modules_[i].diagonal().maxCoeff()
-                                      : Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(modules_[i]).eigenvalues().maxCoeff();
+    const double block = diagonal_[i]
+                             ? modules_[i].diagonal().maxCoeff()
+                             : Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(modules_[i]).eigenvalues().maxCoeff();
     largest = std::max(largest, weights_[i] * block);
   }
   return largest;

@@ -35,8 +35,8 @@ class CertifiedMetric {
  private:
   bool from_certificate_ = false;
   std::vector<int> offsets_, sizes_;
-  std::vector<double> weights_;            ///< p_K of each module's group
-  std::vector<Eigen::MatrixXd> modules_;   ///< M_i, unweighted
+  std::vector<double> weights_;           ///< p_K of each module's group
+  std::vector<Eigen::MatrixXd> modules_;  ///< M_i, unweighted
   std::vector<bool> diagonal_;
 };
 

@@ -10,7 +10,8 @@ namespace roro {
 
 DecayFit FitExponentialDecay(const std::vector<Eigen::VectorXd>& distances, double alpha, double floor) {
   if (!(alpha > 0)) throw std::invalid_argument("decay fit: alpha = " + std::to_string(alpha) + " (must be > 0)");
-  if (!(floor >= 0 && floor < 1)) throw std::invalid_argument("decay fit: floor = " + std::to_string(floor) + " (must be in [0, 1))");
+  if (!(floor >= 0 && floor < 1))
+    throw std::invalid_argument("decay fit: floor = " + std::to_string(floor) + " (must be in [0, 1))");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   DecayFit fit;
   fit.pairs = static_cast<int>(distances.size());
@@ -19,7 +20,8 @@ DecayFit FitExponentialDecay(const std::vector<Eigen::VectorXd>& distances, doub
   double cross = 0, spread = 0, initial = 0, final_sum = 0, worst = -std::numeric_limits<double>::infinity();
   for (const Eigen::VectorXd& d : distances) {
     for (Eigen::Index t = 0; t < d.size(); ++t)
-      if (!(d[t] >= 0)) throw std::invalid_argument("decay fit: distance " + std::to_string(d[t]) + " at step " + std::to_string(t));
+      if (!(d[t] >= 0))
+        throw std::invalid_argument("decay fit: distance " + std::to_string(d[t]) + " at step " + std::to_string(t));
     if (d.size() == 0) continue;
     initial += d[0];
     final_sum += d[d.size() - 1];

@@ -26,13 +26,14 @@ bool DelayEmbeddingOptions::IsValid(std::string* error) const {
   if (delay_interval < 1) return fail("delay_interval = " + std::to_string(delay_interval) + " (must be >= 1)");
   if (rank < 1) return fail("rank = " + std::to_string(rank) + " (must be >= 1)");
   if (stride < 1) return fail("stride = " + std::to_string(stride) + " (must be >= 1)");
-  if (!(time_step > 0) || !std::isfinite(time_step)) return fail("time_step = " + std::to_string(time_step) + " (must be > 0)");
+  if (!(time_step > 0) || !std::isfinite(time_step))
+    return fail("time_step = " + std::to_string(time_step) + " (must be > 0)");
   if (skip < 0) return fail("skip = " + std::to_string(skip) + " (must be >= 0)");
   return true;
 }
 
-OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories, const std::vector<Eigen::MatrixXd>& inputs,
-                             const DelayEmbeddingOptions& options) {
+OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories,
+                             const std::vector<Eigen::MatrixXd>& inputs, const DelayEmbeddingOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("delay embedding: " + error);
   if (trajectories.empty()) throw std::invalid_argument("delay embedding: no trajectories");
@@ -44,8 +45,8 @@ OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories, c
   const int d = options.delays, lag = options.delay_interval, s = options.stride;
   const Eigen::Index dim = d * n;
   if (options.rank > dim)
-    throw std::invalid_argument("delay embedding: rank = " + std::to_string(options.rank) + " exceeds delays x state size = " +
-                                std::to_string(dim));
+    throw std::invalid_argument("delay embedding: rank = " + std::to_string(options.rank) +
+                                " exceeds delays x state size = " + std::to_string(dim));
   const bool with_inputs = options.regress_inputs && input_size > 0;
   // Pairs (k, t): z_t -> z_{t+s}, t from the first step with a full delay window.
   const int first = std::max<int>(options.skip, (d - 1) * lag);
@@ -53,15 +54,18 @@ OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories, c
   for (size_t k = 0; k < trajectories.size(); ++k) {
     const Eigen::MatrixXd& x = trajectories[k];
     if (x.rows() != n) throw std::invalid_argument("delay embedding: trajectories have different state sizes");
-    if (!x.allFinite()) throw std::invalid_argument("delay embedding: trajectory " + std::to_string(k) + " holds NaN or infinity");
+    if (!x.allFinite())
+      throw std::invalid_argument("delay embedding: trajectory " + std::to_string(k) + " holds NaN or infinity");
     if (!inputs.empty() && (inputs[k].rows() != input_size || inputs[k].cols() + 1 < x.cols()))
-      throw std::invalid_argument("delay embedding: inputs of sequence " + std::to_string(k) + " do not cover its steps");
+      throw std::invalid_argument("delay embedding: inputs of sequence " + std::to_string(k) +
+                                  " do not cover its steps");
     for (int t = first; t + s < x.cols(); t += s) pairs.emplace_back(static_cast<int>(k), t);
   }
   const Eigen::Index count = static_cast<Eigen::Index>(pairs.size());
   if (count < 2)
-    throw std::invalid_argument("delay embedding: " + std::to_string(count) + " regression pairs (need >= 2): sequences too short for " +
-                                std::to_string(d) + " delays " + std::to_string(lag) + " steps apart and stride " + std::to_string(s));
+    throw std::invalid_argument("delay embedding: " + std::to_string(count) +
+                                " regression pairs (need >= 2): sequences too short for " + std::to_string(d) +
+                                " delays " + std::to_string(lag) + " steps apart and stride " + std::to_string(s));
   auto embed = [&](int k, int t, Eigen::Ref<Eigen::VectorXd> z) {
     for (int j = 0; j < d; ++j) z.segment(j * n, n) = trajectories[k].col(t - j * lag);
   };
@@ -120,8 +124,9 @@ OperatorFit FitDelayOperator(const std::vector<Eigen::MatrixXd>& trajectories, c
   fit.samples = static_cast<int>(count);
   const Eigen::VectorXcd eigenvalues = Eigen::EigenSolver<Eigen::MatrixXd>(fit.generator, false).eigenvalues();
   fit.eigenvalues.assign(eigenvalues.data(), eigenvalues.data() + eigenvalues.size());
-  std::sort(fit.eigenvalues.begin(), fit.eigenvalues.end(),
-            [](const auto& a, const auto& b) { return a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag()); });
+  std::sort(fit.eigenvalues.begin(), fit.eigenvalues.end(), [](const auto& a, const auto& b) {
+    return a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag());
+  });
   return fit;
 }
 

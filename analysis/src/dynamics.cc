@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include <Eigen/Eigenvalues>
 #include <fmt/format.h>
+#include <Eigen/Eigenvalues>
 
 #include "certified_metric.h"
 #include "json_values.h"
@@ -88,7 +88,8 @@ bool DynamicsOptions::IsValid(std::string* error) const {
   };
   if (!(perturbation > 0) || !std::isfinite(perturbation))
     return fail("perturbation = " + std::to_string(perturbation) + " (must be > 0)");
-  if (!(fit_floor >= 0 && fit_floor < 1)) return fail("fit_floor = " + std::to_string(fit_floor) + " (must be in [0, 1))");
+  if (!(fit_floor >= 0 && fit_floor < 1))
+    return fail("fit_floor = " + std::to_string(fit_floor) + " (must be in [0, 1))");
   if (jacobian_samples < 0) return fail("jacobian_samples = " + std::to_string(jacobian_samples) + " (must be >= 0)");
   if (constant_input.size() && !constant_input.allFinite()) return fail("constant_input holds NaN or infinity");
   return equilibrium_options.IsValid(error);
@@ -103,7 +104,8 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
   if (data.input_size != network.input_size())
     throw std::invalid_argument("data set '" + data.name + "': input_size = " + std::to_string(data.input_size) +
                                 ", the network takes " + std::to_string(network.input_size()));
-  if (data.steps < 2) throw std::invalid_argument("data set '" + data.name + "': steps = " + std::to_string(data.steps) + " (need >= 2)");
+  if (data.steps < 2)
+    throw std::invalid_argument("data set '" + data.name + "': steps = " + std::to_string(data.steps) + " (need >= 2)");
   if (options.constant_input.size() && options.constant_input.size() != network.input_size())
     throw std::invalid_argument("dynamics: constant input has " + std::to_string(options.constant_input.size()) +
                                 " entries, the network takes " + std::to_string(network.input_size()));
@@ -117,7 +119,8 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
   DynamicsAnalysis result;
   result.verdict = certificate.verdict;
   result.certified_rate = certified ? certificate.rate : 0.0;
-  result.certified_factor = certified && std::isfinite(certificate.discrete_factor) ? certificate.discrete_factor : kInfinity;
+  result.certified_factor =
+      certified && std::isfinite(certificate.discrete_factor) ? certificate.discrete_factor : kInfinity;
   result.alpha = alpha;
   result.metric_from_certificate = metric.from_certificate();
   result.sequences = static_cast<int>(indices.size());
@@ -197,8 +200,9 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
     spectrum.sequence = indices[0];
     spectrum.step = t;
     spectrum.eigenvalues.assign(eigenvalues.data(), eigenvalues.data() + eigenvalues.size());
-    std::sort(spectrum.eigenvalues.begin(), spectrum.eigenvalues.end(),
-              [](const auto& a, const auto& b) { return a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag()); });
+    std::sort(spectrum.eigenvalues.begin(), spectrum.eigenvalues.end(), [](const auto& a, const auto& b) {
+      return a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag());
+    });
     const SpectrumSummary summary = Summarize(eigenvalues, alpha);
     spectrum.abscissa = summary.abscissa;
     spectrum.euler_radius = summary.euler_radius;
@@ -211,7 +215,8 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
       const SpectrumSummary module_summary =
           Summarize(Eigen::EigenSolver<Eigen::MatrixXd>(block, false).eigenvalues(), alpha);
       result.modules[i].jacobian_abscissa = std::max(result.modules[i].jacobian_abscissa, module_summary.abscissa);
-      result.modules[i].jacobian_euler_radius = std::max(result.modules[i].jacobian_euler_radius, module_summary.euler_radius);
+      result.modules[i].jacobian_euler_radius =
+          std::max(result.modules[i].jacobian_euler_radius, module_summary.euler_radius);
     }
   }
 
@@ -226,25 +231,29 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
   if (certified) {
     const double c = result.certified_factor;
     if (std::isfinite(c) && result.network.worst_step_ratio > c * (1 + kRatioTolerance))
-      result.violations.push_back(fmt::format("whole network: a one-step distance ratio {:.9g} exceeds the certified Euler factor {:.9g}",
-                                              result.network.worst_step_ratio, c));
+      result.violations.push_back(
+          fmt::format("whole network: a one-step distance ratio {:.9g} exceeds the certified Euler factor {:.9g}",
+                      result.network.worst_step_ratio, c));
     for (const JacobianSpectrum& s : result.spectra) {
-      const double scale = 1.0;
-      if (s.abscissa > -certificate.rate + kEigenTolerance * (scale + std::abs(s.abscissa)))
-        result.violations.push_back(fmt::format("step {}: an eigenvalue of the Jacobian has real part {:.9g} > -rate = {:.9g}",
-                                                s.step, s.abscissa, -certificate.rate));
+      if (s.abscissa > -certificate.rate + kEigenTolerance * (1 + std::abs(s.abscissa)))
+        result.violations.push_back(
+            fmt::format("step {}: an eigenvalue of the Jacobian has real part {:.9g} > -rate = {:.9g}", s.step,
+                        s.abscissa, -certificate.rate));
       if (std::isfinite(c) && s.euler_radius > c + kEigenTolerance)
-        result.violations.push_back(fmt::format("step {}: |1 + alpha mu| = {:.9g} exceeds the certified Euler factor {:.9g}",
-                                                s.step, s.euler_radius, c));
+        result.violations.push_back(fmt::format(
+            "step {}: |1 + alpha mu| = {:.9g} exceeds the certified Euler factor {:.9g}", s.step, s.euler_radius, c));
     }
     for (const ModuleDynamics& m : result.modules) {
-      if (std::isfinite(m.certified_euler_factor) && m.isolated.worst_step_ratio > m.certified_euler_factor * (1 + kRatioTolerance))
-        result.violations.push_back(fmt::format("module {} alone: a one-step ratio {:.9g} exceeds its certified factor {:.9g}",
-                                                m.index, m.isolated.worst_step_ratio, m.certified_euler_factor));
+      if (std::isfinite(m.certified_euler_factor) &&
+          m.isolated.worst_step_ratio > m.certified_euler_factor * (1 + kRatioTolerance))
+        result.violations.push_back(
+            fmt::format("module {} alone: a one-step ratio {:.9g} exceeds its certified factor {:.9g}", m.index,
+                        m.isolated.worst_step_ratio, m.certified_euler_factor));
       if (m.certified_rate > 0 && std::isfinite(m.jacobian_abscissa) &&
           m.jacobian_abscissa > -m.certified_rate + kEigenTolerance * (1 + std::abs(m.jacobian_abscissa)))
-        result.violations.push_back(fmt::format("module {}: an eigenvalue of its Jacobian block has real part {:.9g} > -rate = {:.9g}",
-                                                m.index, m.jacobian_abscissa, -m.certified_rate));
+        result.violations.push_back(
+            fmt::format("module {}: an eigenvalue of its Jacobian block has real part {:.9g} > -rate = {:.9g}", m.index,
+                        m.jacobian_abscissa, -m.certified_rate));
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -254,16 +263,17 @@ DynamicsAnalysis AnalyzeDynamics(const Network& network, const Certificate& cert
 std::string DynamicsAnalysis::BriefReport() const {
   std::string text = fmt::format("dynamics: {} sequences x {} steps, alpha {}\n", sequences, steps, alpha);
   if (verdict == Verdict::kCertified)
-    text += fmt::format("certificate: certified, rate {} (continuous time), Euler factor {}{}\n", Value(certified_rate, "{:.6g}"),
-                        Value(certified_factor, "{:.6g}"),
+    text += fmt::format("certificate: certified, rate {} (continuous time), Euler factor {}{}\n",
+                        Value(certified_rate, "{:.6g}"), Value(certified_factor, "{:.6g}"),
                         metric_from_certificate ? "" : " (metric: the network's stored one)");
   else
-    text += fmt::format("certificate: {} (nothing to compare with; distances in the network's stored metric)\n", ToString(verdict));
+    text += fmt::format("certificate: {} (nothing to compare with; distances in the network's stored metric)\n",
+                        ToString(verdict));
   text += fmt::format(
       "contraction, whole network: observed factor {} per step (rate {}, time constant {} tau = {} steps); "
       "worst one-step ratio {}{}\n",
-      Value(network.factor, "{:.6g}"), Value(network.rate), Value(network.time_constant), Value(network.time_constant_steps, "{:.0f}"),
-      Value(network.worst_step_ratio, "{:.6g}"),
+      Value(network.factor, "{:.6g}"), Value(network.rate), Value(network.time_constant),
+      Value(network.time_constant_steps, "{:.0f}"), Value(network.worst_step_ratio, "{:.6g}"),
       std::isfinite(certified_factor) ? " (certified <= " + Value(certified_factor, "{:.6g}") + ")" : "");
   if (!modules.empty()) {
     double low = kInfinity, high = -kInfinity, cert_low = kInfinity, pr_low = kInfinity, pr_high = 0, pr_sum = 0;
@@ -277,22 +287,26 @@ std::string DynamicsAnalysis::BriefReport() const {
       pr_high = std::max(pr_high, m.participation_ratio);
       pr_sum += m.participation_ratio;
     }
-    text += fmt::format("modules ({}): observed rate alone {} .. {} (slowest certified module rate {}); participation ratio {} "
-                        "({} .. {}), whole network {}\n",
-                        modules.size(), Value(low), Value(high), Value(cert_low), Value(pr_sum / modules.size(), "{:.3g}"),
-                        Value(pr_low, "{:.3g}"), Value(pr_high, "{:.3g}"), Value(participation_ratio, "{:.3g}"));
+    text += fmt::format(
+        "modules ({}): observed rate alone {} .. {} (slowest certified module rate {}); participation ratio {} "
+        "({} .. {}), whole network {}\n",
+        modules.size(), Value(low), Value(high), Value(cert_low), Value(pr_sum / modules.size(), "{:.3g}"),
+        Value(pr_low, "{:.3g}"), Value(pr_high, "{:.3g}"), Value(participation_ratio, "{:.3g}"));
   }
   if (!spectra.empty())
-    text += fmt::format("jacobian spectra ({} steps of sequence {}): max Re(mu) {}{}, max |1 + alpha mu| {}\n", spectra.size(),
-                        spectra.front().sequence, Value(jacobian_abscissa, "{:.6g}"),
-                        verdict == Verdict::kCertified ? " (certified <= " + Value(-certified_rate, "{:.6g}") + ")" : "",
-                        Value(jacobian_euler_radius, "{:.6g}"));
+    text +=
+        fmt::format("jacobian spectra ({} steps of sequence {}): max Re(mu) {}{}, max |1 + alpha mu| {}\n",
+                    spectra.size(), spectra.front().sequence, Value(jacobian_abscissa, "{:.6g}"),
+                    verdict == Verdict::kCertified ? " (certified <= " + Value(-certified_rate, "{:.6g}") + ")" : "",
+                    Value(jacobian_euler_radius, "{:.6g}"));
   if (equilibrium) {
     const EquilibriumResult& e = *equilibrium;
-    text += fmt::format("equilibrium (constant input{}): ||f(x)||_M {}, proven ||x - x*||_M <= {} (2-norm <= {}); {} Newton, {} Euler steps{}\n",
-                        e.input.size() == 1 ? fmt::format(" {:.4g}", e.input[0]) : "", Value(e.residual, "{:.3g}"),
-                        Value(e.error_bound, "{:.3g}"), Value(e.error_bound_euclidean, "{:.3g}"), e.newton_steps, e.euler_steps,
-                        e.converged ? "" : " (tolerance not reached)");
+    text += fmt::format(
+        "equilibrium (constant input{}): ||f(x)||_M {}, proven ||x - x*||_M <= {} (2-norm <= {}); {} Newton, {} Euler "
+        "steps{}\n",
+        e.input.size() == 1 ? fmt::format(" {:.4g}", e.input[0]) : "", Value(e.residual, "{:.3g}"),
+        Value(e.error_bound, "{:.3g}"), Value(e.error_bound_euclidean, "{:.3g}"), e.newton_steps, e.euler_steps,
+        e.converged ? "" : " (tolerance not reached)");
   }
   if (verdict == Verdict::kCertified)
     text += violations.empty() ? "checks: every observation is within the certificate's bounds\n"
@@ -304,12 +318,15 @@ std::string DynamicsAnalysis::BriefReport() const {
 
 std::string DynamicsAnalysis::FullReport() const {
   std::string text = BriefReport();
-  text += "module  role   size  cert.rate  cert.factor  rate(alone)  worst ratio  rate(in net)  tau(alone)  PR     active  max Re(mu)\n";
+  text +=
+      "module  role   size  cert.rate  cert.factor  rate(alone)  worst ratio  rate(in net)  tau(alone)  PR     active  "
+      "max Re(mu)\n";
   for (const ModuleDynamics& m : modules)
-    text += fmt::format("{:>6}  {:<5} {:>5}  {:>9}  {:>11}  {:>11}  {:>11}  {:>12}  {:>10}  {:>5}  {:>6}  {:>10}\n", m.index, m.role,
-                        m.size, Value(m.certified_rate), Value(m.certified_euler_factor, "{:.6g}"), Value(m.isolated.rate),
-                        Value(m.isolated.worst_step_ratio, "{:.6g}"), Value(m.in_network.rate), Value(m.isolated.time_constant),
-                        Value(m.participation_ratio, "{:.3g}"), Value(m.active_fraction, "{:.2f}"), Value(m.jacobian_abscissa));
+    text += fmt::format("{:>6}  {:<5} {:>5}  {:>9}  {:>11}  {:>11}  {:>11}  {:>12}  {:>10}  {:>5}  {:>6}  {:>10}\n",
+                        m.index, m.role, m.size, Value(m.certified_rate), Value(m.certified_euler_factor, "{:.6g}"),
+                        Value(m.isolated.rate), Value(m.isolated.worst_step_ratio, "{:.6g}"), Value(m.in_network.rate),
+                        Value(m.isolated.time_constant), Value(m.participation_ratio, "{:.3g}"),
+                        Value(m.active_fraction, "{:.2f}"), Value(m.jacobian_abscissa));
   return text;
 }
 

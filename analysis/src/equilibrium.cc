@@ -41,7 +41,8 @@ bool EquilibriumOptions::IsValid(std::string* error) const {
     if (error) *error = why;
     return false;
   };
-  if (!(tolerance > 0) || !std::isfinite(tolerance)) return fail("equilibrium tolerance = " + std::to_string(tolerance) + " (must be > 0)");
+  if (!(tolerance > 0) || !std::isfinite(tolerance))
+    return fail("equilibrium tolerance = " + std::to_string(tolerance) + " (must be > 0)");
   if (max_newton_steps < 0) return fail("max_newton_steps = " + std::to_string(max_newton_steps) + " (must be >= 0)");
   if (max_euler_steps < 0) return fail("max_euler_steps = " + std::to_string(max_euler_steps) + " (must be >= 0)");
   if (euler_steps_per_fallback < 1)
@@ -54,8 +55,8 @@ EquilibriumResult SolveEquilibrium(const Network& network, const Certificate& ce
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument(error);
   if (input.size() != network.input_size())
-    throw std::invalid_argument("equilibrium input has " + std::to_string(input.size()) + " entries, the network takes " +
-                                std::to_string(network.input_size()));
+    throw std::invalid_argument("equilibrium input has " + std::to_string(input.size()) +
+                                " entries, the network takes " + std::to_string(network.input_size()));
   if (!input.allFinite()) throw std::invalid_argument("equilibrium input holds NaN or infinity");
   const EulerMap map(network);
   const CertifiedMetric metric(network, certificate);

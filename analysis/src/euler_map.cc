@@ -30,8 +30,7 @@ EulerMap::EulerMap(const Network& network)
 Eigen::MatrixXd EulerMap::ApplyModules(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
   Eigen::MatrixXd out(x.rows(), x.cols());
   for (int i = 0; i < module_count(); ++i)
-    out.middleRows(offsets_[i], sizes_[i]).noalias() =
-        modules_[i] * x.middleRows(offsets_[i], sizes_[i]).cwiseMax(0.0);
+    out.middleRows(offsets_[i], sizes_[i]).noalias() = modules_[i] * x.middleRows(offsets_[i], sizes_[i]).cwiseMax(0.0);
   return out;
 }
 
@@ -79,8 +78,7 @@ Eigen::MatrixXd EulerMap::VectorFieldJacobian(const Eigen::Ref<const Eigen::Vect
   Eigen::MatrixXd jacobian = -Eigen::MatrixXd::Identity(state_size_, state_size_);
   for (int i = 0; i < module_count(); ++i)
     for (int c = 0; c < sizes_[i]; ++c)
-      if (x[offsets_[i] + c] > 0)
-        jacobian.block(offsets_[i], offsets_[i] + c, sizes_[i], 1) += modules_[i].col(c);
+      if (x[offsets_[i] + c] > 0) jacobian.block(offsets_[i], offsets_[i] + c, sizes_[i], 1) += modules_[i].col(c);
   for (const CouplingBlock& block : coupling_)
     jacobian.block(offsets_[block.row], offsets_[block.col], sizes_[block.row], sizes_[block.col]) += block.values;
   return jacobian;

@@ -27,7 +27,7 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 struct ThetaLayout {
   std::vector<long> coupling;  ///< offset of each stored block
   long input = 0, bias = 0;
-  std::vector<long> modules;   ///< offset of W_i for svd modules, -1 otherwise
+  std::vector<long> modules;  ///< offset of W_i for svd modules, -1 otherwise
   long size = 0;
 };
 
@@ -58,19 +58,21 @@ struct TensorDirection {
   std::vector<Eigen::MatrixXd> modules;  ///< empty for non-svd modules
 };
 
-TensorDirection DirectionTensors(const Network& network, const ThetaLayout& layout, const Eigen::Ref<const Eigen::VectorXd>& v) {
+TensorDirection DirectionTensors(const Network& network, const ThetaLayout& layout,
+                                 const Eigen::Ref<const Eigen::VectorXd>& v) {
   TensorDirection direction;
   if (!network.coupling_blocks().empty()) {
     Network copy = network;
     for (size_t k = 0; k < network.coupling_blocks().size(); ++k) {
       const CouplingBlock& block = network.coupling_blocks()[k];
-      copy.SetCouplingBlock(block.row, block.col,
-                            v.segment(layout.coupling[k], block.values.size()).reshaped(block.values.rows(), block.values.cols()));
+      copy.SetCouplingBlock(
+          block.row, block.col,
+          v.segment(layout.coupling[k], block.values.size()).reshaped(block.values.rows(), block.values.cols()));
     }
     direction.coupling = copy.CouplingL();
   }
-  direction.input_weights = v.segment(layout.input, network.input_weights().size())
-                                .reshaped(network.state_size(), network.input_size());
+  direction.input_weights =
+      v.segment(layout.input, network.input_weights().size()).reshaped(network.state_size(), network.input_size());
   direction.bias = v.segment(layout.bias, network.state_size());
   direction.modules.resize(network.module_count());
   for (int i = 0; i < network.module_count(); ++i)
@@ -82,13 +84,15 @@ TensorDirection DirectionTensors(const Network& network, const ThetaLayout& layo
 }
 
 /// alpha (dW relu(x) + dL x + dW_in u + db): what the direction adds to one Euler step.
-Eigen::VectorXd DirectionSource(const Network& network, const TensorDirection& d, const Eigen::Ref<const Eigen::VectorXd>& x,
+Eigen::VectorXd DirectionSource(const Network& network, const TensorDirection& d,
+                                const Eigen::Ref<const Eigen::VectorXd>& x,
                                 const Eigen::Ref<const Eigen::VectorXd>& u) {
   const std::vector<int>& offsets = network.offsets();
   const std::vector<int> sizes = network.module_sizes();
   Eigen::VectorXd source = d.input_weights * u + d.bias;
   for (const CouplingBlock& block : d.coupling)
-    source.segment(offsets[block.row], sizes[block.row]).noalias() += block.values * x.segment(offsets[block.col], sizes[block.col]);
+    source.segment(offsets[block.row], sizes[block.row]).noalias() +=
+        block.values * x.segment(offsets[block.col], sizes[block.col]);
   for (int i = 0; i < network.module_count(); ++i)
     if (d.modules[i].size())
       source.segment(offsets[i], sizes[i]).noalias() += d.modules[i] * x.segment(offsets[i], sizes[i]).cwiseMax(0.0);
@@ -125,8 +129,8 @@ TensorGradients TensorsFromAdjoint(const Network& network, const Run& run, const
   const double alpha = network.alpha();
   const std::vector<int>& offsets = network.offsets();
   const std::vector<int> sizes = network.module_sizes();
-  const auto g = adjoint.middleCols(1, steps);       // g_1..g_T
-  const auto x = run.states.leftCols(steps);         // x_0..x_{T-1}
+  const auto g = adjoint.middleCols(1, steps);  // g_1..g_T
+  const auto x = run.states.leftCols(steps);    // x_0..x_{T-1}
   TensorGradients t;
   for (const CouplingBlock& block : network.coupling_blocks())
     t.coupling.push_back(alpha * g.middleRows(offsets[block.row], sizes[block.row]) *
@@ -136,7 +140,8 @@ TensorGradients TensorsFromAdjoint(const Network& network, const Run& run, const
   t.module_weights.resize(network.module_count());
   for (int i = 0; i < network.module_count(); ++i)
     if (network.module(i).svd())
-      t.module_weights[i] = alpha * g.middleRows(offsets[i], sizes[i]) * x.middleRows(offsets[i], sizes[i]).cwiseMax(0.0).transpose();
+      t.module_weights[i] =
+          alpha * g.middleRows(offsets[i], sizes[i]) * x.middleRows(offsets[i], sizes[i]).cwiseMax(0.0).transpose();
   return t;
 }
 
@@ -148,19 +153,22 @@ Eigen::VectorXd ThetaFromTensors(const Network& network, const ThetaLayout& layo
   theta.segment(layout.input, t.input_weights.size()) = t.input_weights.reshaped();
   theta.segment(layout.bias, t.input_bias.size()) = t.input_bias;
   for (int i = 0; i < network.module_count(); ++i)
-    if (layout.modules[i] >= 0) theta.segment(layout.modules[i], t.module_weights[i].size()) = t.module_weights[i].reshaped();
+    if (layout.modules[i] >= 0)
+      theta.segment(layout.modules[i], t.module_weights[i].size()) = t.module_weights[i].reshaped();
   return theta;
 }
 
 /// Zero tensors of the network's shapes (dynamics part; the readout is left empty).
 TensorGradients ZeroTensors(const Network& network) {
   TensorGradients t;
-  for (const CouplingBlock& block : network.coupling_blocks()) t.coupling.push_back(Eigen::MatrixXd::Zero(block.values.rows(), block.values.cols()));
+  for (const CouplingBlock& block : network.coupling_blocks())
+    t.coupling.push_back(Eigen::MatrixXd::Zero(block.values.rows(), block.values.cols()));
   t.input_weights = Eigen::MatrixXd::Zero(network.state_size(), network.input_size());
   t.input_bias = Eigen::VectorXd::Zero(network.state_size());
   t.module_weights.resize(network.module_count());
   for (int i = 0; i < network.module_count(); ++i)
-    if (network.module(i).svd()) t.module_weights[i] = Eigen::MatrixXd::Zero(network.module(i).size(), network.module(i).size());
+    if (network.module(i).svd())
+      t.module_weights[i] = Eigen::MatrixXd::Zero(network.module(i).size(), network.module(i).size());
   return t;
 }
 
@@ -185,8 +193,9 @@ Eigen::MatrixXd StepParameterOperator(const Network& network, const Eigen::Ref<c
                                       const Eigen::Ref<const Eigen::VectorXd>& input) {
   if (state.size() != network.state_size() || input.size() != network.input_size())
     throw std::invalid_argument("step parameter operator: state of " + std::to_string(state.size()) + " and input of " +
-                                std::to_string(input.size()) + " entries for a network of " + std::to_string(network.state_size()) +
-                                " states and " + std::to_string(network.input_size()) + " inputs");
+                                std::to_string(input.size()) + " entries for a network of " +
+                                std::to_string(network.state_size()) + " states and " +
+                                std::to_string(network.input_size()) + " inputs");
   const ThetaLayout layout = MakeLayout(network);
   Eigen::MatrixXd k(network.state_size(), layout.size);
   Eigen::VectorXd unit = Eigen::VectorXd::Zero(layout.size);
@@ -198,10 +207,11 @@ Eigen::MatrixXd StepParameterOperator(const Network& network, const Eigen::Ref<c
   return k;
 }
 
-Eigen::MatrixXd DensePropagator(const EulerMap& map, const Eigen::Ref<const Eigen::MatrixXd>& trajectory, int t, int s) {
+Eigen::MatrixXd DensePropagator(const EulerMap& map, const Eigen::Ref<const Eigen::MatrixXd>& trajectory, int t,
+                                int s) {
   if (!(0 <= s && s <= t && t < trajectory.cols()))
-    throw std::invalid_argument("propagator P(" + std::to_string(t) + ", " + std::to_string(s) + ") needs 0 <= s <= t < " +
-                                std::to_string(trajectory.cols()));
+    throw std::invalid_argument("propagator P(" + std::to_string(t) + ", " + std::to_string(s) +
+                                ") needs 0 <= s <= t < " + std::to_string(trajectory.cols()));
   Eigen::MatrixXd p = Eigen::MatrixXd::Identity(map.state_size(), map.state_size());
   for (int k = s; k < t; ++k) p = map.ApplyStepJacobian(trajectory.col(k), p);
   return p;
@@ -225,16 +235,18 @@ bool GradientFlowOptions::IsValid(std::string* error) const {
   return true;
 }
 
-GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certificate& certificate, const SequenceDataset& data,
-                                         std::span<const int> indices_a, std::span<const int> indices_b,
-                                         const GradientFlowOptions& options) {
+GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certificate& certificate,
+                                         const SequenceDataset& data, std::span<const int> indices_a,
+                                         std::span<const int> indices_b, const GradientFlowOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("gradient-flow options: " + error);
   if (data.task != TaskType::kClassification)
-    throw std::invalid_argument("data set '" + data.name + "': gradient-flow needs a classification task (its objectives are "
+    throw std::invalid_argument("data set '" + data.name +
+                                "': gradient-flow needs a classification task (its objectives are "
                                 "the cross-entropies of two groups of sequences)");
-  if (indices_a.empty() || indices_b.empty()) throw std::invalid_argument("gradient-flow: both objectives need at least one sequence");
+  if (indices_a.empty() || indices_b.empty())
+    throw std::invalid_argument("gradient-flow: both objectives need at least one sequence");
   if (data.input_size != network.input_size() || data.output_size != network.output_size())
     throw std::invalid_argument("data set '" + data.name + "': " + std::to_string(data.input_size) + " inputs and " +
                                 std::to_string(data.output_size) + " classes, the network has " +
@@ -246,7 +258,8 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
   std::sort(lags.begin(), lags.end());
   lags.erase(std::unique(lags.begin(), lags.end()), lags.end());
   if (lags.back() > steps)
-    throw std::invalid_argument("gradient-flow: lag " + std::to_string(lags.back()) + " exceeds the " + std::to_string(steps) + " steps");
+    throw std::invalid_argument("gradient-flow: lag " + std::to_string(lags.back()) + " exceeds the " +
+                                std::to_string(steps) + " steps");
   const EulerMap map(network);
   const CertifiedMetric metric(network, certificate);
   const ThetaLayout layout = MakeLayout(network);
@@ -271,8 +284,8 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
       run.inputs = SequenceInputs(data, index);  // range-checks the index
       run.label = data.labels.at(index);
       if (run.label < 0 || run.label >= network.output_size())
-        throw std::invalid_argument("data set '" + data.name + "': label of sequence " + std::to_string(index) + " is " +
-                                    std::to_string(run.label));
+        throw std::invalid_argument("data set '" + data.name + "': label of sequence " + std::to_string(index) +
+                                    " is " + std::to_string(run.label));
       run.states = map.Trajectory(Eigen::VectorXd::Zero(n), run.inputs);
       const Eigen::VectorXd logits = network.readout_weights() * run.states.col(steps) + network.readout_bias();
       const double top = logits.maxCoeff();
@@ -333,8 +346,9 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
   (void)engine.LossAndGradient(data, batch_indices, &engine_gradient);
   result.gradient_norm = engine_gradient.norm();
   result.gradient_max_difference = (product - engine_gradient).cwiseAbs().maxCoeff();
-  result.gradient_relative_difference =
-      result.gradient_norm > 0 ? (product - engine_gradient).norm() / result.gradient_norm : (product - engine_gradient).norm();
+  result.gradient_relative_difference = result.gradient_norm > 0
+                                            ? (product - engine_gradient).norm() / result.gradient_norm
+                                            : (product - engine_gradient).norm();
   Rng rng(options.seed);
   if (options.finite_difference_directions > 0) {
     const Eigen::VectorXd parameters = GetTrainableParameters(network), mask = TrainableMask(network);
@@ -373,16 +387,20 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
   auto apply_k_transpose = [&](const Eigen::MatrixXd& w) {
     Eigen::MatrixXd out = Eigen::MatrixXd::Zero(layout.size, w.cols());
     for (size_t r = 0; r < runs.size(); ++r) {
-      const std::vector<Eigen::MatrixXd> adjoints = Adjoints(map, runs[r], w.middleRows(static_cast<Eigen::Index>(r) * n, n));
+      const std::vector<Eigen::MatrixXd> adjoints =
+          Adjoints(map, runs[r], w.middleRows(static_cast<Eigen::Index>(r) * n, n));
       for (Eigen::Index j = 0; j < w.cols(); ++j)
         out.col(j) += ThetaFromTensors(network, layout, TensorsFromAdjoint(network, runs[r], adjoints[j]));
     }
     return out;
   };
-  const analysis_internal::LowRankSvd k_svd = RandomizedSvd(apply_k, apply_k_transpose, layout.size, range, options.singular_values,
-                                                            options.oversampling, options.power_iterations, rng);
+  const analysis_internal::LowRankSvd k_svd =
+      RandomizedSvd(apply_k, apply_k_transpose, layout.size, range, options.singular_values, options.oversampling,
+                    options.power_iterations, rng);
   result.k_singular_values.assign(k_svd.values.data(), k_svd.values.data() + k_svd.values.size());
-  auto share = [&](const Eigen::VectorXd& g) { return g.norm() > 0 ? (k_svd.right_vectors.transpose() * g).norm() / g.norm() : 0.0; };
+  auto share = [&](const Eigen::VectorXd& g) {
+    return g.norm() > 0 ? (k_svd.right_vectors.transpose() * g).norm() / g.norm() : 0.0;
+  };
   result.subspace_share_a = share(theta_a);
   result.subspace_share_b = share(theta_b);
   result.parameter_alignment = Cosine(theta_a, theta_b);
@@ -401,15 +419,17 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
       for (int s = steps - 1; s >= from; --s) out = map.ApplyStepJacobianTranspose(first.states.col(s), out);
       return out;
     };
-    const analysis_internal::LowRankSvd p_svd =
-        RandomizedSvd(forward, backward, n, n, options.singular_values, options.oversampling, options.power_iterations, rng);
+    const analysis_internal::LowRankSvd p_svd = RandomizedSvd(forward, backward, n, n, options.singular_values,
+                                                              options.oversampling, options.power_iterations, rng);
     PropagatorSpectrum spectrum;
     spectrum.lag = lag;
     spectrum.singular_values.assign(p_svd.values.data(), p_svd.values.data() + p_svd.values.size());
     spectrum.certified_bound = certified ? amplification * std::pow(result.certified_factor, lag) : kInfinity;
-    if (certified && !spectrum.singular_values.empty() && spectrum.singular_values[0] > spectrum.certified_bound * (1 + 1e-9))
-      result.violations.push_back("P(T, T - " + std::to_string(lag) + ") has a singular value " + std::to_string(spectrum.singular_values[0]) +
-                                  " above its certified bound " + std::to_string(spectrum.certified_bound));
+    if (certified && !spectrum.singular_values.empty() &&
+        spectrum.singular_values[0] > spectrum.certified_bound * (1 + 1e-9))
+      result.violations.push_back("P(T, T - " + std::to_string(lag) + ") has a singular value " +
+                                  std::to_string(spectrum.singular_values[0]) + " above its certified bound " +
+                                  std::to_string(spectrum.certified_bound));
     result.propagator.push_back(std::move(spectrum));
   }
 
@@ -424,7 +444,8 @@ GradientFlowAnalysis AnalyzeGradientFlow(const Network& network, const Certifica
     point.alignment = Cosine(credit_a.col(s), credit_b.col(s));
     point.bound_a = certified ? amplification * std::pow(result.certified_factor, lag) * terminal_norm_a : kInfinity;
     if (certified && point.norm_a > point.bound_a * (1 + 1e-9))
-      result.violations.push_back("objective a's credit at lag " + std::to_string(lag) + " exceeds its certified bound");
+      result.violations.push_back("objective a's credit at lag " + std::to_string(lag) +
+                                  " exceeds its certified bound");
     result.credit.push_back(point);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

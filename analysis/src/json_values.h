@@ -11,7 +11,9 @@
 
 namespace roro::analysis_internal {
 
-inline nlohmann::json Number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
+inline nlohmann::json Number(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
 
 inline nlohmann::json VectorJson(const Eigen::Ref<const Eigen::VectorXd>& v) {
   nlohmann::json out = nlohmann::json::array();

@@ -25,7 +25,9 @@ namespace {
 
 using Matrix = Eigen::MatrixXd;
 
-double Objective(const Matrix& a, const Matrix& b, const Matrix& c) { return (a.transpose() * c * b * c.transpose()).trace(); }
+double Objective(const Matrix& a, const Matrix& b, const Matrix& c) {
+  return (a.transpose() * c * b * c.transpose()).trace();
+}
 
 /// The orthogonal factor of g = Q P (the Q in O(n) maximizing <g, Q>): g V S^-1 V^T from the
 /// eigendecomposition g^T g = V S^2 V^T, which is several times faster than an SVD at these sizes;
@@ -89,7 +91,9 @@ void NewtonRefine(const Matrix& a, const Matrix& b, int limit, AscentResult* sta
     for (Eigen::Index k = l + 1; k < n; ++k) basis.emplace_back(k, l);
   const Eigen::Index m = static_cast<Eigen::Index>(basis.size());
   const Matrix identity = Matrix::Identity(n, n);
-  auto cayley = [&](const Matrix& omega) -> Matrix { return (identity - omega / 2).partialPivLu().solve(identity + omega / 2); };
+  auto cayley = [&](const Matrix& omega) -> Matrix {
+    return (identity - omega / 2).partialPivLu().solve(identity + omega / 2);
+  };
   // E T - T E for E = E_p, and sum_ij Ahat_ij (E_p T - T E_p)_ij without forming it.
   auto commutator = [&](Eigen::Index p, const Matrix& t) {
     const auto [k, l] = basis[p];
@@ -102,7 +106,8 @@ void NewtonRefine(const Matrix& a, const Matrix& b, int limit, AscentResult* sta
   };
   auto paired = [&](const Matrix& a_hat, Eigen::Index p, const Matrix& t) {
     const auto [k, l] = basis[p];
-    return a_hat.row(k).dot(t.row(l)) - a_hat.row(l).dot(t.row(k)) - a_hat.col(l).dot(t.col(k)) + a_hat.col(k).dot(t.col(l));
+    return a_hat.row(k).dot(t.row(l)) - a_hat.row(l).dot(t.row(k)) - a_hat.col(l).dot(t.col(k)) +
+           a_hat.col(k).dot(t.col(l));
   };
   // Gradients below this are rounding noise of the objective.
   const double floor = 1e-11 * (a.norm() * b.norm() + 1e-300);
@@ -223,8 +228,10 @@ double LowerBound(const Matrix& a, const Matrix& b) {
   const Eigen::VectorXd ls_b = Eigen::SelfAdjointEigenSolver<Matrix>(s_b, Eigen::EigenvaluesOnly).eigenvalues();
   const std::complex<double> i(0, 1);
   const Eigen::MatrixXcd h_a = i * k_a.cast<std::complex<double>>(), h_b = i * k_b.cast<std::complex<double>>();
-  const Eigen::VectorXd lk_a = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(h_a, Eigen::EigenvaluesOnly).eigenvalues();
-  const Eigen::VectorXd lk_b = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(h_b, Eigen::EigenvaluesOnly).eigenvalues();
+  const Eigen::VectorXd lk_a =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(h_a, Eigen::EigenvaluesOnly).eigenvalues();
+  const Eigen::VectorXd lk_b =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd>(h_b, Eigen::EigenvaluesOnly).eigenvalues();
   return std::sqrt((ls_a - ls_b).squaredNorm() + (lk_a - lk_b).squaredNorm());
 }
 
@@ -237,30 +244,33 @@ bool ProcrustesOptions::IsValid(std::string* error) const {
   };
   if (random_starts < 0) return fail("random_starts = " + std::to_string(random_starts) + " (must be >= 0)");
   if (max_iterations < 1) return fail("max_iterations = " + std::to_string(max_iterations) + " (must be >= 1)");
-  if (!(tolerance >= 0) || !std::isfinite(tolerance)) return fail("tolerance = " + std::to_string(tolerance) + " (must be >= 0)");
+  if (!(tolerance >= 0) || !std::isfinite(tolerance))
+    return fail("tolerance = " + std::to_string(tolerance) + " (must be >= 0)");
   return true;
 }
 
-OperatorDistance CompareOperators(const Eigen::Ref<const Eigen::MatrixXd>& a_in, const Eigen::Ref<const Eigen::MatrixXd>& b_in,
-                                  const ProcrustesOptions& options) {
+OperatorDistance CompareOperators(const Eigen::Ref<const Eigen::MatrixXd>& a_in,
+                                  const Eigen::Ref<const Eigen::MatrixXd>& b_in, const ProcrustesOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("procrustes options: " + error);
   if (a_in.rows() != a_in.cols() || b_in.rows() != b_in.cols() || a_in.rows() != b_in.rows() || a_in.rows() == 0)
-    throw std::invalid_argument("compare operators: need two square matrices of one size, got " + std::to_string(a_in.rows()) +
-                                " x " + std::to_string(a_in.cols()) + " and " + std::to_string(b_in.rows()) + " x " +
-                                std::to_string(b_in.cols()));
-  if (!a_in.allFinite() || !b_in.allFinite()) throw std::invalid_argument("compare operators: an operator holds NaN or infinity");
+    throw std::invalid_argument("compare operators: need two square matrices of one size, got " +
+                                std::to_string(a_in.rows()) + " x " + std::to_string(a_in.cols()) + " and " +
+                                std::to_string(b_in.rows()) + " x " + std::to_string(b_in.cols()));
+  if (!a_in.allFinite() || !b_in.allFinite())
+    throw std::invalid_argument("compare operators: an operator holds NaN or infinity");
   const Matrix a = a_in, b = b_in;
   const Eigen::Index n = a.rows();
 
   std::vector<std::pair<std::string, Matrix>> starts;
   starts.emplace_back("identity", Matrix::Identity(n, n));
   starts.emplace_back("symmetric-eigenbasis", AlignedEigenbases(a, b, SortedEigenvectors(a + a.transpose()),
-                                                                 SortedEigenvectors(b + b.transpose())));
+                                                                SortedEigenvectors(b + b.transpose())));
   starts.emplace_back("gram-eigenbasis", AlignedEigenbases(a, b, SortedEigenvectors(a.transpose() * a),
-                                                            SortedEigenvectors(b.transpose() * b)));
+                                                           SortedEigenvectors(b.transpose() * b)));
   Rng rng(options.seed);
-  for (int k = 0; k < options.random_starts; ++k) starts.emplace_back("random " + std::to_string(k + 1), RandomOrthogonal(rng, n));
+  for (int k = 0; k < options.random_starts; ++k)
+    starts.emplace_back("random " + std::to_string(k + 1), RandomOrthogonal(rng, n));
 
   OperatorDistance result;
   double best = -std::numeric_limits<double>::infinity();

@@ -13,8 +13,8 @@ namespace roro::analysis_internal {
 using BlockOperator = std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)>;
 
 struct LowRankSvd {
-  Eigen::VectorXd values;        ///< descending, `rank` of them (fewer if the operator is smaller)
-  Eigen::MatrixXd right_vectors; ///< domain x rank: approximate right singular vectors
+  Eigen::VectorXd values;         ///< descending, `rank` of them (fewer if the operator is smaller)
+  Eigen::MatrixXd right_vectors;  ///< domain x rank: approximate right singular vectors
 };
 
 /// @param apply A V (V: domain x k) @param apply_transpose A^T W (W: range x k)

@@ -49,19 +49,21 @@ SimilarityAnalysis AnalyzeSimilarity(const std::vector<Network>& networks, const
   if (indices.empty()) throw std::invalid_argument("similarity: no sequences to analyse");
   for (const SimilaritySystem& system : systems) {
     if (system.network < 0 || system.network >= static_cast<int>(networks.size()))
-      throw std::invalid_argument("similarity: system '" + system.label + "' names network " + std::to_string(system.network) +
-                                  " of " + std::to_string(networks.size()));
+      throw std::invalid_argument("similarity: system '" + system.label + "' names network " +
+                                  std::to_string(system.network) + " of " + std::to_string(networks.size()));
     const Network& network = networks[system.network];
     if (system.module < -1 || system.module >= network.module_count())
-      throw std::invalid_argument("similarity: system '" + system.label + "' names module " + std::to_string(system.module) +
-                                  "; the network has " + std::to_string(network.module_count()));
+      throw std::invalid_argument("similarity: system '" + system.label + "' names module " +
+                                  std::to_string(system.module) + "; the network has " +
+                                  std::to_string(network.module_count()));
     if (network.input_size() != data.input_size)
-      throw std::invalid_argument("data set '" + data.name + "': input_size = " + std::to_string(data.input_size) + ", network of '" +
-                                  system.label + "' takes " + std::to_string(network.input_size()));
+      throw std::invalid_argument("data set '" + data.name + "': input_size = " + std::to_string(data.input_size) +
+                                  ", network of '" + system.label + "' takes " + std::to_string(network.input_size()));
     const int dimension = system.module < 0 ? network.state_size() : network.module_sizes()[system.module];
     if (options.embedding.rank > options.embedding.delays * dimension)
-      throw std::invalid_argument(fmt::format("similarity: rank {} exceeds delays x state size = {} x {} of system '{}'",
-                                              options.embedding.rank, options.embedding.delays, dimension, system.label));
+      throw std::invalid_argument(
+          fmt::format("similarity: rank {} exceeds delays x state size = {} x {} of system '{}'",
+                      options.embedding.rank, options.embedding.delays, dimension, system.label));
   }
   std::vector<Eigen::MatrixXd> inputs;
   for (int index : indices) inputs.push_back(SequenceInputs(data, index));
@@ -73,7 +75,8 @@ SimilarityAnalysis AnalyzeSimilarity(const std::vector<Network>& networks, const
     const Network& network = networks[system.network];
     const EulerMap map(network);
     std::vector<Eigen::MatrixXd>& list = trajectories[system.network];
-    for (const Eigen::MatrixXd& u : inputs) list.push_back(map.Trajectory(Eigen::VectorXd::Zero(network.state_size()), u));
+    for (const Eigen::MatrixXd& u : inputs)
+      list.push_back(map.Trajectory(Eigen::VectorXd::Zero(network.state_size()), u));
   }
 
   SimilarityAnalysis result;
@@ -98,7 +101,8 @@ SimilarityAnalysis AnalyzeSimilarity(const std::vector<Network>& networks, const
     const int per_sequence = (data.steps + options.state_stride - 1) / options.state_stride;
     Eigen::MatrixXd states(dimension, per_sequence * static_cast<Eigen::Index>(own.size()));
     for (size_t k = 0; k < own.size(); ++k)
-      for (int j = 0; j < per_sequence; ++j) states.col(static_cast<Eigen::Index>(k) * per_sequence + j) = own[k].col(1 + j * options.state_stride);
+      for (int j = 0; j < per_sequence; ++j)
+        states.col(static_cast<Eigen::Index>(k) * per_sequence + j) = own[k].col(1 + j * options.state_stride);
     samples.push_back(std::move(states));
   }
 
@@ -109,7 +113,8 @@ SimilarityAnalysis AnalyzeSimilarity(const std::vector<Network>& networks, const
   for (int i = 0; i < count; ++i) {
     result.cka(i, i) = LinearCka(samples[i], samples[i]);  // 1, or 0 for a silent system
     for (int j = i + 1; j < count; ++j) {
-      const OperatorDistance d = CompareOperators(result.systems[i].fit.generator, result.systems[j].fit.generator, options.procrustes);
+      const OperatorDistance d =
+          CompareOperators(result.systems[i].fit.generator, result.systems[j].fit.generator, options.procrustes);
       result.dsa(i, j) = result.dsa(j, i) = d.normalized;
       result.dsa_lower_bound(i, j) = result.dsa_lower_bound(j, i) = d.normalized_lower_bound;
       result.cka(i, j) = result.cka(j, i) = LinearCka(samples[i], samples[j]);
@@ -123,8 +128,10 @@ SimilarityAnalysis AnalyzeSimilarity(const std::vector<Network>& networks, const
 std::string SimilarityAnalysis::BriefReport() const {
   const DelayEmbeddingOptions& e = options.embedding;
   std::string text = fmt::format(
-      "similarity: {} systems, {} sequences x {} steps; operators of rank {} on {} delays {} steps apart, stride {}{}\n",
-      systems.size(), sequences, steps, e.rank, e.delays, e.delay_interval, e.stride, e.regress_inputs ? ", inputs regressed out" : "");
+      "similarity: {} systems, {} sequences x {} steps; operators of rank {} on {} delays {} steps apart, stride "
+      "{}{}\n",
+      systems.size(), sequences, steps, e.rank, e.delays, e.delay_interval, e.stride,
+      e.regress_inputs ? ", inputs regressed out" : "");
   text += "  #  system                               dim  explained  fit R2  leading eigenvalue of G\n";
   for (size_t i = 0; i < systems.size(); ++i) {
     const SimilaritySystemSummary& s = systems[i];
@@ -133,7 +140,8 @@ std::string SimilarityAnalysis::BriefReport() const {
                         s.fit.explained_variance, s.fit.fit_r2, lead.real(), lead.imag());
   }
   if (systems.size() <= 12) {
-    text += MatrixText("dynamical similarity distance (0 = same dynamics up to rotation; local search, upper bound):", dsa, 3);
+    text += MatrixText(
+        "dynamical similarity distance (0 = same dynamics up to rotation; local search, upper bound):", dsa, 3);
     text += MatrixText("linear CKA of the states (1 = same geometry):", cka, 3);
     text += MatrixText("Procrustes shape distance of the states (0 = same geometry):", procrustes, 3);
   } else {
@@ -160,8 +168,12 @@ nlohmann::json SimilarityAnalysis::ToJson() const {
   using analysis_internal::Number;
   nlohmann::json out = analysis_internal::AnalysisHeader("similarity");
   const DelayEmbeddingOptions& e = options.embedding;
-  out["embedding"] = {{"delays", e.delays},   {"delay_interval", e.delay_interval}, {"rank", e.rank},
-                      {"stride", e.stride},   {"regress_inputs", e.regress_inputs}, {"skip", e.skip},
+  out["embedding"] = {{"delays", e.delays},
+                      {"delay_interval", e.delay_interval},
+                      {"rank", e.rank},
+                      {"stride", e.stride},
+                      {"regress_inputs", e.regress_inputs},
+                      {"skip", e.skip},
                       {"state_stride", options.state_stride}};
   out["procrustes"] = {{"random_starts", options.procrustes.random_starts}, {"seed", options.procrustes.seed}};
   out["sequences"] = sequences;

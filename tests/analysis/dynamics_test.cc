@@ -166,18 +166,26 @@ TEST(AnalyzeDynamics, BadInputsAreClearErrors) {
   const Certificate certificate = Certify(network).certificate;
   const SequenceDataset data = RandomSequences(2, 10, 1, 3, 1);
   const std::vector<int> none;
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeDynamics(network, certificate, data, none); }).find("no sequences"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeDynamics(network, certificate, data, none);
+            }).find("no sequences"),
             std::string::npos);
   const std::vector<int> outside = {5};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeDynamics(network, certificate, data, outside); }).find("index 5"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeDynamics(network, certificate, data, outside);
+            }).find("index 5"),
             std::string::npos);
   const SequenceDataset wide = RandomSequences(2, 10, 3, 3, 1);
   const std::vector<int> first = {0};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeDynamics(network, certificate, wide, first); }).find("input_size = 3"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeDynamics(network, certificate, wide, first);
+            }).find("input_size = 3"),
             std::string::npos);
   DynamicsOptions options;
   options.perturbation = -1;
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeDynamics(network, certificate, data, first, options); }).find("perturbation"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeDynamics(network, certificate, data, first, options);
+            }).find("perturbation"),
             std::string::npos);
 }
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include <Eigen/SVD>
 #include <gtest/gtest.h>
+#include <Eigen/SVD>
 
 #include "analysis/analysis_networks.h"
 #include "roro/training/engine.h"
@@ -103,7 +103,8 @@ TEST(GradientFlow, AnalysisReproducesTheEngineAndTheDenseSpectra) {
   const EulerMap map(network);
   const Eigen::MatrixXd x = map.Trajectory(Eigen::VectorXd::Zero(network.state_size()), SequenceInputs(data, 0));
   for (const PropagatorSpectrum& p : analysis.propagator) {
-    const Eigen::VectorXd values = Eigen::JacobiSVD<Eigen::MatrixXd>(DensePropagator(map, x, 15, 15 - p.lag)).singularValues();
+    const Eigen::VectorXd values =
+        Eigen::JacobiSVD<Eigen::MatrixXd>(DensePropagator(map, x, 15, 15 - p.lag)).singularValues();
     for (int k = 0; k < 4; ++k) EXPECT_NEAR(p.singular_values[k], values[k], 1e-10);
     EXPECT_LE(p.singular_values[0], p.certified_bound);
   }
@@ -141,19 +142,27 @@ TEST(GradientFlow, BadInputsAreClearErrors) {
   const Certificate certificate = Certify(network).certificate;
   const SequenceDataset data = RandomSequences(3, 10, 2, 3, 1);
   const std::vector<int> a = {0}, none;
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeGradientFlow(network, certificate, data, a, none); }).find("at least one"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeGradientFlow(network, certificate, data, a, none);
+            }).find("at least one"),
             std::string::npos);
   SequenceDataset regression = data;
   regression.task = TaskType::kRegression;
   regression.targets.assign(3 * 3, 0.0f);
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeGradientFlow(network, certificate, regression, a, a); }).find("classification"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeGradientFlow(network, certificate, regression, a, a);
+            }).find("classification"),
             std::string::npos);
   const std::vector<int> outside = {9};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeGradientFlow(network, certificate, data, a, outside); }).find("index 9"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeGradientFlow(network, certificate, data, a, outside);
+            }).find("index 9"),
             std::string::npos);
   GradientFlowOptions options;
   options.lags = {11};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeGradientFlow(network, certificate, data, a, a, options); }).find("lag 11"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeGradientFlow(network, certificate, data, a, a, options);
+            }).find("lag 11"),
             std::string::npos);
 }
 

@@ -189,7 +189,8 @@ TEST(FitDelayOperator, RecoversTheGeneratorOfALinearSystem) {
   options.time_step = 0.5;
   const OperatorFit fit = FitDelayOperator(runs.states, runs.inputs, options);
   // G = U^T (A - I) U / dt: the same spectrum as (A - I) / dt.
-  Eigen::VectorXcd expected = Eigen::EigenSolver<Eigen::MatrixXd>((a - Eigen::MatrixXd::Identity(n, n)) / 0.5, false).eigenvalues();
+  Eigen::VectorXcd expected =
+      Eigen::EigenSolver<Eigen::MatrixXd>((a - Eigen::MatrixXd::Identity(n, n)) / 0.5, false).eigenvalues();
   for (const auto& mu : fit.eigenvalues) {
     double nearest = 1e300;
     for (Eigen::Index k = 0; k < expected.size(); ++k) nearest = std::min(nearest, std::abs(mu - expected[k]));
@@ -200,8 +201,9 @@ TEST(FitDelayOperator, RecoversTheGeneratorOfALinearSystem) {
 
 TEST(FitDelayOperator, BadInputsAreClearErrors) {
   std::vector<Eigen::MatrixXd> states = {Eigen::MatrixXd::Ones(3, 10)};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)FitDelayOperator(states, {}, Embedding(1, 4)); }).find("rank = 4"),
-            std::string::npos);
+  EXPECT_NE(
+      testing::InvalidArgumentMessage([&] { (void)FitDelayOperator(states, {}, Embedding(1, 4)); }).find("rank = 4"),
+      std::string::npos);
   DelayEmbeddingOptions long_delays = Embedding(5, 3);
   long_delays.delay_interval = 3;
   EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)FitDelayOperator(states, {}, long_delays); }).find("too short"),
@@ -225,11 +227,15 @@ TEST(AnalyzeSimilarity, ANetworkAgainstItselfAndBadSystems) {
   EXPECT_EQ(same.ToJson()["systems"].size(), 4u);
 
   systems.push_back({"bad", 0, 7});
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeSimilarity({network, network}, systems, data, indices, options); }).find("module 7"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeSimilarity({network, network}, systems, data, indices, options);
+            }).find("module 7"),
             std::string::npos);
   options.embedding.rank = 40;
   const std::vector<SimilaritySystem> one = {{"m1", 0, 1}};
-  EXPECT_NE(testing::InvalidArgumentMessage([&] { (void)AnalyzeSimilarity({network}, one, data, indices, options); }).find("rank 40"),
+  EXPECT_NE(testing::InvalidArgumentMessage([&] {
+              (void)AnalyzeSimilarity({network}, one, data, indices, options);
+            }).find("rank 40"),
             std::string::npos);
 }
 

@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 using testing::RunCli;
 using testing::TempDir;
 
-const std::vector<std::string> kCopyData = {"--data", "copy", "--copy-symbols", "3", "--steps", "30",
-                                            "--synthetic-train", "10", "--synthetic-test", "20"};
+const std::vector<std::string> kCopyData = {
+    "--data", "copy", "--copy-symbols", "3", "--steps", "30", "--synthetic-train", "10", "--synthetic-test", "20"};
 
 std::vector<std::string> Args(std::vector<std::string> head, const std::vector<std::string>& tail = kCopyData) {
   head.insert(head.end(), tail.begin(), tail.end());
@@ -27,8 +27,8 @@ class AnalyzeCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     model_ = dir_.File("net.json");
-    const auto build = RunCli({"build", "--modules", "3x4", "--kind", "sparse", "--density", "0.5", "--topology", "gw", "--seed", "2",
-                               "--inputs", "3", "--classes", "3", "--alpha", "0.1", "-o", model_});
+    const auto build = RunCli({"build", "--modules", "3x4", "--kind", "sparse", "--density", "0.5", "--topology", "gw",
+                               "--seed", "2", "--inputs", "3", "--classes", "3", "--alpha", "0.1", "-o", model_});
     ASSERT_EQ(build.exit_code, 0) << build.err;
   }
   TempDir dir_;
@@ -54,14 +54,16 @@ TEST_F(AnalyzeCliTest, DynamicsReportsAndWritesTheSameJsonItPrints) {
   EXPECT_EQ(written["modules"].size(), 3u);
   EXPECT_EQ(written["sequences"], 8);
   EXPECT_TRUE(written["violations"].empty());
-  EXPECT_LE(written["network"]["worst_step_ratio"].get<double>(), written["certificate"]["discrete_factor"].get<double>());
+  EXPECT_LE(written["network"]["worst_step_ratio"].get<double>(),
+            written["certificate"]["discrete_factor"].get<double>());
   // No temporary files left next to the output.
   EXPECT_EQ(testing::ListFiles(dir_.path()).size(), 2u);
 }
 
 TEST_F(AnalyzeCliTest, SimilarityComparesModulesOfIntactAndLesionedModels) {
   const std::string file = dir_.File("similarity.json");
-  const auto run = RunCli(Args({"analyze", "similarity", model_, "--modules", "all", "--lesion", "0", "--rank", "4", "-o", file}));
+  const auto run =
+      RunCli(Args({"analyze", "similarity", model_, "--modules", "all", "--lesion", "0", "--rank", "4", "-o", file}));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("net-r0:m1"));
   const nlohmann::json json = nlohmann::json::parse(testing::ReadFile(file));
@@ -104,7 +106,8 @@ TEST_F(AnalyzeCliTest, BadInputsGiveTheirExitCodes) {
   const auto rank = RunCli(Args({"analyze", "similarity", model_, "--modules", "1", "--rank", "40"}));
   EXPECT_EQ(rank.exit_code, 65);
   EXPECT_THAT(rank.err, HasSubstr("rank 40"));
-  const auto wrong_inputs = RunCli(Args({"analyze", "dynamics", model_}, {"--data", "adding", "--steps", "20", "--synthetic-test", "10"}));
+  const auto wrong_inputs =
+      RunCli(Args({"analyze", "dynamics", model_}, {"--data", "adding", "--steps", "20", "--synthetic-test", "10"}));
   EXPECT_EQ(wrong_inputs.exit_code, 65);
   EXPECT_THAT(wrong_inputs.err, HasSubstr("input_size = 2"));
   testing::WriteFile(dir_.File("corrupt.json"), "{\"format\": \"roro-model\"");
@@ -123,15 +126,24 @@ TEST_F(AnalyzeCliTest, BadInputsGiveTheirExitCodes) {
 
 TEST_F(AnalyzeCliTest, AForeignCertificateIsRejected) {
   const std::string other = dir_.File("other.json"), certificate = dir_.File("other-cert.json");
-  ASSERT_EQ(RunCli({"build", "--modules", "3x4", "--topology", "gw", "--seed", "9", "--inputs", "3", "--classes", "3", "--alpha", "0.1",
-                    "-o", other}).exit_code, 0);
+  ASSERT_EQ(RunCli({"build", "--modules", "3x4", "--topology", "gw", "--seed", "9", "--inputs", "3", "--classes", "3",
+                    "--alpha", "0.1", "-o", other})
+                .exit_code,
+            0);
   ASSERT_EQ(RunCli({"certify", other, "-o", certificate}).exit_code, 0);
   const auto run = RunCli(Args({"analyze", "dynamics", model_, "--certificate", certificate}));
   EXPECT_EQ(run.exit_code, 65);
-  EXPECT_THAT(run.err, HasSubstr("does not verify"));
+  EXPECT_THAT(run.err, HasSubstr("names another model"));
   const std::string own = dir_.File("own-cert.json");
   ASSERT_EQ(RunCli({"certify", model_, "-o", own}).exit_code, 0);
   EXPECT_EQ(RunCli(Args({"analyze", "dynamics", model_, "--certificate", own})).exit_code, 0);
+  // The model's own certificate with an inflated rate: it no longer verifies.
+  nlohmann::json tampered = nlohmann::json::parse(testing::ReadFile(own));
+  tampered["rate"] = 2 * tampered["rate"].get<double>();
+  testing::WriteFile(own, tampered.dump());
+  const auto inflated = RunCli(Args({"analyze", "dynamics", model_, "--certificate", own}));
+  EXPECT_EQ(inflated.exit_code, 65);
+  EXPECT_THAT(inflated.err, HasSubstr("does not verify"));
 }
 
 }  // namespace

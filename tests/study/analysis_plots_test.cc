@@ -80,7 +80,8 @@ TEST(AnalysisPlotsTest, EachAnalysisFileBecomesAFigure) {
   const StudyReport report = BuildStudyReport(StudyWithAnalyses(dir));
   const PlotResult result = MakeStudyPlots(report, DataOnly(dir));
   bool foreign_skipped = false;
-  for (const SkippedPlot& skip : result.skipped) foreign_skipped |= Contains(skip.reason, "notes.json is not a roro-analysis file");
+  for (const SkippedPlot& skip : result.skipped)
+    foreign_skipped |= Contains(skip.reason, "notes.json is not a roro-analysis file");
   EXPECT_TRUE(foreign_skipped) << result.BriefReport();
 
   const std::string heat = ReadFile(dir.File("out/plots/analysis_similarity_gw.dat"));
@@ -114,7 +115,8 @@ TEST(AnalysisPlotsTest, GnuplotDrawsThem) {
   options.dot = dir.File("absent-dot");
   const PlotResult result = MakeStudyPlots(report, options);
   for (const std::string name : {"analysis_similarity_gw", "analysis_dynamics_gw", "analysis_gradient_flow_gw"})
-    EXPECT_EQ(ReadFile(dir.File("out/plots/" + name + ".png")).substr(0, 4), "\x89PNG") << name << "\n" << result.BriefReport();
+    EXPECT_EQ(ReadFile(dir.File("out/plots/" + name + ".png")).substr(0, 4), "\x89PNG") << name << "\n"
+                                                                                        << result.BriefReport();
 }
 
 TEST(AnalysisPlotsTest, NoAnalysisDirectoryChangesNothing) {
@@ -127,8 +129,9 @@ TEST(AnalysisPlotsTest, MalformedFilesNameTheFileAndField) {
   TempDir dir;
   const std::string study = StudyWithAnalyses(dir);
   const StudyReport report = BuildStudyReport(study);
-  WriteFile(study + "/analysis/similarity_gw.json",
-            R"({"format": "roro-analysis", "kind": "similarity", "systems": [{"label": "a"}, {"label": "b"}], "dsa": [[0, 1]]})");
+  WriteFile(
+      study + "/analysis/similarity_gw.json",
+      R"({"format": "roro-analysis", "kind": "similarity", "systems": [{"label": "a"}, {"label": "b"}], "dsa": [[0, 1]]})");
   std::string message = testing::InvalidArgumentMessage([&] { (void)MakeStudyPlots(report, DataOnly(dir)); });
   EXPECT_TRUE(Contains(message, "similarity_gw.json: field 'dsa' has 1 rows for 2 systems")) << message;
   WriteFile(study + "/analysis/similarity_gw.json", R"({"format": "roro-analysis", "kind": "spectrum"})");

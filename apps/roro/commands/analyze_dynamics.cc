@@ -32,14 +32,19 @@ std::function<int()> Setup(CLI::App& app) {
   AddCertificateOptions(app, flags->certificate);
   AddOutputOptions(app, flags->output);
   app.add_option("--perturbation", flags->options.perturbation, "||x0' - x0||_M of the second trajectory")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--seed", flags->options.seed, "Seed of the perturbation directions");
-  app.add_option("--jacobian-samples", flags->options.jacobian_samples, "Steps of the first sequence with a full Jacobian spectrum")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--constant-input", flags->constant_input, "Constant input of the equilibrium (one value per channel; default: mean input)")
+  app.add_option("--jacobian-samples", flags->options.jacobian_samples,
+                 "Steps of the first sequence with a full Jacobian spectrum")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--constant-input", flags->constant_input,
+                 "Constant input of the equilibrium (one value per channel; default: mean input)")
       ->delimiter(',');
   app.add_flag("--no-equilibrium", flags->no_equilibrium, "Skip the equilibrium solve");
-  app.footer("Exit codes: 0 analysed, 64 bad flags, 65 bad model, data or certificate, 66 missing input, 73 cannot write -o.");
+  app.footer(
+      "Exit codes: 0 analysed, 64 bad flags, 65 bad model, data or certificate, 66 missing input, 73 cannot write -o.");
 
   return [flags]() -> int {
     DynamicsFlags& f = *flags;
@@ -49,7 +54,8 @@ std::function<int()> Setup(CLI::App& app) {
       if (static_cast<int>(f.constant_input.size()) != network.input_size())
         throw CliError(kExitUsage, "usage: --constant-input has " + std::to_string(f.constant_input.size()) +
                                        " values, the model takes " + std::to_string(network.input_size()) + " inputs");
-      f.options.constant_input = Eigen::Map<const Eigen::VectorXd>(f.constant_input.data(), static_cast<long>(f.constant_input.size()));
+      f.options.constant_input =
+          Eigen::Map<const Eigen::VectorXd>(f.constant_input.data(), static_cast<long>(f.constant_input.size()));
     }
     f.options.equilibrium = !f.no_equilibrium;
     if (std::string why; !f.options.IsValid(&why)) throw CliError(kExitUsage, "usage: " + why);
@@ -64,8 +70,8 @@ std::function<int()> Setup(CLI::App& app) {
     json["split"] = f.data.split;
     json["first_sequence"] = f.data.offset;
     std::ostringstream report;
-    report << "model: " << f.model << "\ndata: " << description << " (" << f.data.split << " sequences " << f.data.offset << ".."
-           << f.data.offset + f.data.sequences - 1 << ")\n"
+    report << "model: " << f.model << "\ndata: " << description << " (" << f.data.split << " sequences "
+           << f.data.offset << ".." << f.data.offset + f.data.sequences - 1 << ")\n"
            << (Verbose() ? analysis.FullReport() : analysis.BriefReport());
     EmitAnalysis(f.output, json, report.str());
     return kExitOk;
@@ -73,7 +79,8 @@ std::function<int()> Setup(CLI::App& app) {
 }
 
 const bool registered = RegisterCommand(
-    {"analyze dynamics", "Observed vs certified contraction, time constants, dimensionality, Jacobian spectra, equilibrium", Setup});
+    {"analyze dynamics",
+     "Observed vs certified contraction, time constants, dimensionality, Jacobian spectra, equilibrium", Setup});
 
 }  // namespace
 }  // namespace roro::cli

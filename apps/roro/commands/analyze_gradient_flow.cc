@@ -26,14 +26,15 @@ struct GradientFlowFlags {
   int per_class = 2;
 };
 
-std::vector<int> FirstOfClass(const SequenceDataset& split, int label, int count, int offset, const std::string& split_name) {
+std::vector<int> FirstOfClass(const SequenceDataset& split, int label, int count, int offset,
+                              const std::string& split_name) {
   std::vector<int> chosen;
   for (int i = offset; i < split.count() && static_cast<int>(chosen.size()) < count; ++i)
     if (split.labels[i] == label) chosen.push_back(i);
   if (static_cast<int>(chosen.size()) < count)
-    throw std::invalid_argument("the " + split_name + " split has " + std::to_string(chosen.size()) + " sequences of class " +
-                                std::to_string(label) + " from index " + std::to_string(offset) + "; --per-class asks for " +
-                                std::to_string(count));
+    throw std::invalid_argument("the " + split_name + " split has " + std::to_string(chosen.size()) +
+                                " sequences of class " + std::to_string(label) + " from index " +
+                                std::to_string(offset) + "; --per-class asks for " + std::to_string(count));
   return chosen;
 }
 
@@ -45,17 +46,23 @@ std::function<int()> Setup(CLI::App& app) {
   AddOutputOptions(app, flags->output);
   app.add_option("--classes", flags->classes, "The two classes whose objectives are compared (A,B)")->delimiter(',');
   app.add_option("--per-class", flags->per_class, "Sequences of each class (the first ones from --offset)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--singular-values", flags->options.singular_values, "Leading singular values of K and P")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--lags", flags->options.lags, "Propagator lags T - s (default T/8, T/4, T/2, T)")->delimiter(',');
   app.add_option("--power-iterations", flags->options.power_iterations, "Randomized SVD power steps")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--fd-directions", flags->options.finite_difference_directions, "Central-difference checks of the gradient")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--fd-directions", flags->options.finite_difference_directions,
+                 "Central-difference checks of the gradient")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--seed", flags->options.seed, "Seed of the random directions");
-  app.footer("--sequences is not used here: --per-class sequences of each of --classes are.\n"
-             "Exit codes: 0 analysed, 64 bad flags, 65 bad model, data or certificate, 66 missing input, 73 cannot write -o.");
+  app.footer(
+      "--sequences is not used here: --per-class sequences of each of --classes are.\n"
+      "Exit codes: 0 analysed, 64 bad flags, 65 bad model, data or certificate, 66 missing input, 73 cannot write -o.");
 
   return [flags]() -> int {
     GradientFlowFlags& f = *flags;
@@ -71,7 +78,8 @@ std::function<int()> Setup(CLI::App& app) {
     std::string description;
     const SequenceDataset split = LoadAnalysisSplit(f.data, &description);
     if (split.task != TaskType::kClassification)
-      throw CliError(kExitUsage, "usage: gradient-flow compares two classes; " + f.data.data.source + " is a regression task");
+      throw CliError(kExitUsage,
+                     "usage: gradient-flow compares two classes; " + f.data.data.source + " is a regression task");
     const std::vector<int> a = FirstOfClass(split, f.classes[0], f.per_class, f.data.offset, f.data.split);
     const std::vector<int> b = FirstOfClass(split, f.classes[1], f.per_class, f.data.offset, f.data.split);
     const Certificate certificate = ObtainCertificate(network, f.certificate);
@@ -83,14 +91,16 @@ std::function<int()> Setup(CLI::App& app) {
     json["objectives"]["a"]["indices"] = a;
     json["objectives"]["b"]["indices"] = b;
     std::ostringstream report;
-    report << "model: " << f.model << "\ndata: " << description << "\n" << (Verbose() ? analysis.FullReport() : analysis.BriefReport());
+    report << "model: " << f.model << "\ndata: " << description << "\n"
+           << (Verbose() ? analysis.FullReport() : analysis.BriefReport());
     EmitAnalysis(f.output, json, report.str());
     return kExitOk;
   };
 }
 
 const bool registered = RegisterCommand(
-    {"analyze gradient-flow", "Parameter operator K and propagator P of the hidden states; two classes' objectives; BPTT check", Setup});
+    {"analyze gradient-flow",
+     "Parameter operator K and propagator P of the hidden states; two classes' objectives; BPTT check", Setup});
 
 }  // namespace
 }  // namespace roro::cli

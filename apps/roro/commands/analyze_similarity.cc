@@ -28,8 +28,8 @@ struct SimilarityFlags {
   AnalysisDataFlags data;
   OutputFlags output;
   SimilarityOptions options;
-  std::string modules;              ///< "", "all" or a list "1,2,5"
-  std::vector<std::string> lesions; ///< "each" or lists "0" "0,3"
+  std::string modules;               ///< "", "all" or a list "1,2,5"
+  std::vector<std::string> lesions;  ///< "each" or lists "0" "0,3"
   bool no_input_regression = false;
 };
 
@@ -62,8 +62,9 @@ std::vector<std::string> ModelLabels(const std::vector<std::string>& paths) {
     const std::string stem = p.stem().string();
     std::string label = stems.count(stem) > 1 ? fs::absolute(p).parent_path().filename().string() + "/" + stem : stem;
     // The same file given twice: number the repeats.
-    const auto repeats = std::count(labels.begin(), labels.end(), label) +
-                         std::count_if(labels.begin(), labels.end(), [&](const std::string& l) { return l.rfind(label + "#", 0) == 0; });
+    const auto repeats =
+        std::count(labels.begin(), labels.end(), label) +
+        std::count_if(labels.begin(), labels.end(), [&](const std::string& l) { return l.rfind(label + "#", 0) == 0; });
     labels.push_back(repeats ? label + "#" + std::to_string(repeats + 1) : label);
   }
   return labels;
@@ -87,16 +88,26 @@ std::function<int()> Setup(CLI::App& app) {
   AddOutputOptions(app, flags->output);
   DelayEmbeddingOptions& e = flags->options.embedding;
   app.add_option("--modules", flags->modules, "Compare modules instead of whole networks: all, or a list 1,2,5");
-  app.add_option("--lesion", flags->lesions, "Also each model with these modules removed (a list 0,3; or 'each': every module in turn)");
-  app.add_option("--delays", e.delays, "Delay copies in a Hankel column")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--delay-interval", e.delay_interval, "Steps between delay copies")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lesion", flags->lesions,
+                 "Also each model with these modules removed (a list 0,3; or 'each': every module in turn)");
+  app.add_option("--delays", e.delays, "Delay copies in a Hankel column")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--delay-interval", e.delay_interval, "Steps between delay copies")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--rank", e.rank, "Rank r of the operators")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--stride", e.stride, "Steps between the ends of a regression pair")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--stride", e.stride, "Steps between the ends of a regression pair")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--skip", e.skip, "Leading steps left out")->check(CLI::NonNegativeNumber);
-  app.add_flag("--no-input-regression", flags->no_input_regression, "Do not regress the inputs out of the operator fit");
+  app.add_flag("--no-input-regression", flags->no_input_regression,
+               "Do not regress the inputs out of the operator fit");
   app.add_option("--random-starts", flags->options.procrustes.random_starts, "Random starts of the rotation search")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--state-stride", flags->options.state_stride, "CKA/Procrustes: every k-th step")->check(CLI::PositiveNumber);
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--state-stride", flags->options.state_stride, "CKA/Procrustes: every k-th step")
+      ->check(CLI::PositiveNumber);
   app.add_option("--seed", flags->options.procrustes.seed, "Seed of the random starts");
   app.footer("Exit codes: 0 analysed, 64 bad flags, 65 bad model or data, 66 missing input, 73 cannot write -o.");
 
@@ -120,8 +131,8 @@ std::function<int()> Setup(CLI::App& app) {
         std::vector<int> removed = ParseIndexList(lesion, "--lesion");
         for (int i : removed)
           if (i >= model.module_count())
-            throw CliError(kExitUsage, "usage: --lesion " + lesion + ": " + f.models[m] + " has " + std::to_string(model.module_count()) +
-                                           " modules");
+            throw CliError(kExitUsage, "usage: --lesion " + lesion + ": " + f.models[m] + " has " +
+                                           std::to_string(model.module_count()) + " modules");
         std::sort(removed.begin(), removed.end());
         removals.push_back(removed);
       }
@@ -164,8 +175,9 @@ std::function<int()> Setup(CLI::App& app) {
   };
 }
 
-const bool registered = RegisterCommand(
-    {"analyze similarity", "Dynamical similarity of networks or modules (up to rotation), with CKA and Procrustes", Setup});
+const bool registered =
+    RegisterCommand({"analyze similarity",
+                     "Dynamical similarity of networks or modules (up to rotation), with CKA and Procrustes", Setup});
 
 }  // namespace
 }  // namespace roro::cli

@@ -20,8 +20,8 @@ void RequireShape(const std::string& what, Eigen::Index rows, Eigen::Index cols,
 void RequireCouplingShapes(const Network& network, const std::vector<Eigen::MatrixXd>& coupling) {
   const std::vector<CouplingBlock>& blocks = network.coupling_blocks();
   if (coupling.size() != blocks.size())
-    throw std::invalid_argument("tensor gradient: " + std::to_string(coupling.size()) + " coupling blocks, the network has " +
-                                std::to_string(blocks.size()));
+    throw std::invalid_argument("tensor gradient: " + std::to_string(coupling.size()) +
+                                " coupling blocks, the network has " + std::to_string(blocks.size()));
   for (size_t k = 0; k < blocks.size(); ++k)
     RequireShape("L[" + std::to_string(blocks[k].row) + "," + std::to_string(blocks[k].col) + "]", coupling[k].rows(),
                  coupling[k].cols(), blocks[k].values.rows(), blocks[k].values.cols());

@@ -42,15 +42,15 @@ inline constexpr int kAnalysisFormatVersion = 1;
 /// trajectories: log d_t = a_k + t log(c), one intercept per pair, over the steps where
 /// d_t > floor * d_0. NaN fields when fewer than two steps qualify.
 struct DecayFit {
-  int pairs = 0;                 ///< trajectory pairs pooled
-  int fitted_steps = 0;          ///< (pair, step) points in the fit
-  double factor = 0;             ///< fitted per-step factor c = exp(slope)
-  double rate = 0;               ///< continuous-time rate -ln(c) / alpha (tau = 1)
-  double time_constant = 0;      ///< 1 / rate, in units of tau
+  int pairs = 0;                   ///< trajectory pairs pooled
+  int fitted_steps = 0;            ///< (pair, step) points in the fit
+  double factor = 0;               ///< fitted per-step factor c = exp(slope)
+  double rate = 0;                 ///< continuous-time rate -ln(c) / alpha (tau = 1)
+  double time_constant = 0;        ///< 1 / rate, in units of tau
   double time_constant_steps = 0;  ///< 1 / -ln(c), in Euler steps
-  double worst_step_ratio = 0;   ///< max over pairs and steps of d_{t+1} / d_t (d_t > 0)
-  double initial_distance = 0;   ///< mean d_0 over the pairs
-  double final_distance = 0;     ///< mean d_T over the pairs
+  double worst_step_ratio = 0;     ///< max over pairs and steps of d_{t+1} / d_t (d_t > 0)
+  double initial_distance = 0;     ///< mean d_0 over the pairs
+  double final_distance = 0;       ///< mean d_T over the pairs
 };
 
 /// @param distances one vector d_0..d_T per pair. @param alpha the Euler step (time per step).
@@ -63,25 +63,25 @@ struct DecayFit {
 [[nodiscard]] double ParticipationRatio(const Eigen::Ref<const Eigen::MatrixXd>& samples);
 
 struct EquilibriumOptions {
-  double tolerance = 1e-12;      ///< stop when ||f(x)||_M <= tolerance * (||W_in u + b||_M + 1)
+  double tolerance = 1e-12;  ///< stop when ||f(x)||_M <= tolerance * (||W_in u + b||_M + 1)
   int max_newton_steps = 100;
-  int max_euler_steps = 20000;   ///< safeguard steps in all
+  int max_euler_steps = 20000;        ///< safeguard steps in all
   int euler_steps_per_fallback = 25;  ///< Euler steps taken after a Newton step that did not help
   bool IsValid(std::string* error) const;
 };
 
 struct EquilibriumResult {
-  Eigen::VectorXd input;          ///< the constant u
-  Eigen::VectorXd state;          ///< the computed x
-  double residual = 0;            ///< ||f(x)||_M as computed
-  double residual_bound = 0;      ///< upper bound of the exact ||f(x)||_M (rounding included)
+  Eigen::VectorXd input;      ///< the constant u
+  Eigen::VectorXd state;      ///< the computed x
+  double residual = 0;        ///< ||f(x)||_M as computed
+  double residual_bound = 0;  ///< upper bound of the exact ||f(x)||_M (rounding included)
   /// Proven ||x - x*||_M <= residual_bound / lambda (certified rate); +inf without a certified rate.
   double error_bound = 0;
   /// The same bound in the Euclidean norm: error_bound / sqrt(lambda_min(M)).
   double error_bound_euclidean = 0;
-  int newton_steps = 0;           ///< accepted Newton steps
+  int newton_steps = 0;  ///< accepted Newton steps
   int euler_steps = 0;
-  bool converged = false;         ///< tolerance reached
+  bool converged = false;            ///< tolerance reached
   std::vector<double> module_norms;  ///< ||x*_i||_2 per module
   std::vector<int> active_units;     ///< units with x*_k > 0 per module
 };
@@ -101,7 +101,7 @@ struct DynamicsOptions {
   /// ||x_0' - x_0||_M of the perturbed initial state (a seeded Gaussian direction).
   double perturbation = 1.0;
   std::uint64_t seed = 0;
-  double fit_floor = 1e-10;      ///< see DecayFit
+  double fit_floor = 1e-10;  ///< see DecayFit
   /// Steps along the first sequence where the full Jacobian spectrum is computed (evenly spaced,
   /// the last step included); 0 = none (they cost O(N^3) each).
   int jacobian_samples = 4;
@@ -114,32 +114,32 @@ struct DynamicsOptions {
 
 struct ModuleDynamics {
   int index = 0;
-  std::string role;              ///< "hub", "spoke" or "-"
+  std::string role;  ///< "hub", "spoke" or "-"
   int size = 0;
-  double certified_rate = 0;     ///< the module alone, continuous time (certificate)
+  double certified_rate = 0;  ///< the module alone, continuous time (certificate)
   /// The module alone at the certificate's alpha (+inf: the certificate has no module factor).
   double certified_euler_factor = 0;
-  DecayFit isolated;             ///< the module alone under its in-network drive, metric M_i
-  DecayFit in_network;           ///< the module's block of the whole-network pair, metric M_i
+  DecayFit isolated;    ///< the module alone under its in-network drive, metric M_i
+  DecayFit in_network;  ///< the module's block of the whole-network pair, metric M_i
   double participation_ratio = 0;
-  double active_fraction = 0;    ///< mean fraction of units with x > 0
-  double jacobian_abscissa = 0;  ///< max over samples of max Re eig(-I + W_i D_i(x_t))
+  double active_fraction = 0;        ///< mean fraction of units with x > 0
+  double jacobian_abscissa = 0;      ///< max over samples of max Re eig(-I + W_i D_i(x_t))
   double jacobian_euler_radius = 0;  ///< max over samples of max |1 + alpha mu|
 };
 
 struct JacobianSpectrum {
-  int sequence = 0;              ///< index into the data set
-  int step = 0;                  ///< t of x_t
+  int sequence = 0;                               ///< index into the data set
+  int step = 0;                                   ///< t of x_t
   std::vector<std::complex<double>> eigenvalues;  ///< of -I + W D(x_t) + L
-  double abscissa = 0;           ///< max real part
-  double euler_radius = 0;       ///< max |1 + alpha mu|
+  double abscissa = 0;                            ///< max real part
+  double euler_radius = 0;                        ///< max |1 + alpha mu|
 };
 
 struct DynamicsAnalysis {
   // What the certificate claims (the comparison's reference).
   Verdict verdict = Verdict::kInconclusive;
-  double certified_rate = 0;     ///< continuous time; 0 when not proven
-  double certified_factor = 0;   ///< Euler factor at alpha; +inf when not proven
+  double certified_rate = 0;    ///< continuous time; 0 when not proven
+  double certified_factor = 0;  ///< Euler factor at alpha; +inf when not proven
   double alpha = 0;
   bool metric_from_certificate = false;  ///< false: the network's stored metric stood in
   int sequences = 0;

@@ -38,7 +38,8 @@ namespace roro {
 /// K_s = d x_{s+1} / d theta at fixed x_s, as a dense N x DynamicsParameterCount matrix (small
 /// networks: tests and teaching; the analysis itself never forms it).
 /// @throws std::invalid_argument on shapes that do not fit the network.
-[[nodiscard]] Eigen::MatrixXd StepParameterOperator(const Network& network, const Eigen::Ref<const Eigen::VectorXd>& state,
+[[nodiscard]] Eigen::MatrixXd StepParameterOperator(const Network& network,
+                                                    const Eigen::Ref<const Eigen::VectorXd>& state,
                                                     const Eigen::Ref<const Eigen::VectorXd>& input);
 
 /// P(t, s) = J_{t-1} ... J_s along a trajectory (N x (T + 1) states), dense; the identity for t == s.
@@ -47,7 +48,7 @@ namespace roro {
                                               int t, int s);
 
 struct GradientFlowOptions {
-  int singular_values = 6;   ///< leading singular values of K and of each P(T, T - lag)
+  int singular_values = 6;  ///< leading singular values of K and of each P(T, T - lag)
   /// Lags of the propagator spectra (steps); empty = T/8, T/4, T/2 and T.
   std::vector<int> lags;
   int oversampling = 4;      ///< randomized subspace iteration: extra vectors
@@ -62,8 +63,8 @@ struct GradientFlowOptions {
 };
 
 struct PropagatorSpectrum {
-  int lag = 0;                              ///< T - s
-  std::vector<double> singular_values;      ///< of P(T, T - lag), first sequence
+  int lag = 0;                          ///< T - s
+  std::vector<double> singular_values;  ///< of P(T, T - lag), first sequence
   /// sqrt(cond(M)) c^lag: the certified bound of the largest (+inf without a certified factor).
   double certified_bound = 0;
 };
@@ -81,25 +82,25 @@ struct CreditPoint {
 struct GradientFlowAnalysis {
   int steps = 0;
   int sequences_a = 0, sequences_b = 0;
-  int class_a = -1, class_b = -1;   ///< the labels of the two objectives' sequences (-1: mixed)
-  long parameters = 0;              ///< DynamicsParameterCount
-  double loss = 0;                  ///< mean cross-entropy over both groups
+  int class_a = -1, class_b = -1;  ///< the labels of the two objectives' sequences (-1: mixed)
+  long parameters = 0;             ///< DynamicsParameterCount
+  double loss = 0;                 ///< mean cross-entropy over both groups
   Verdict verdict = Verdict::kInconclusive;
-  double certified_factor = 0;      ///< +inf when not certified
-  double metric_condition = 1;      ///< cond(M) of the certificate's metric
+  double certified_factor = 0;  ///< +inf when not certified
+  double metric_condition = 1;  ///< cond(M) of the certificate's metric
   // The check: K^T P^T e (mapped to the flat vector) against ScnEngine<double>::LossAndGradient.
-  double gradient_norm = 0;                 ///< ||engine gradient||_2
-  double gradient_max_difference = 0;       ///< max |product - engine|
-  double gradient_relative_difference = 0;  ///< ||product - engine||_2 / ||engine||_2
+  double gradient_norm = 0;                      ///< ||engine gradient||_2
+  double gradient_max_difference = 0;            ///< max |product - engine|
+  double gradient_relative_difference = 0;       ///< ||product - engine||_2 / ||engine||_2
   std::vector<double> finite_difference_errors;  ///< |fd - g.v| / max(|g.v|, tiny) per direction
   // Spectra.
-  std::vector<double> k_singular_values;    ///< of K (all sequences of both objectives stacked)
+  std::vector<double> k_singular_values;  ///< of K (all sequences of both objectives stacked)
   std::vector<PropagatorSpectrum> propagator;
   // Alignment of the two objectives.
-  double parameter_alignment = 0;           ///< cos(dl_a/dtheta, dl_b/dtheta)
+  double parameter_alignment = 0;                     ///< cos(dl_a/dtheta, dl_b/dtheta)
   double subspace_share_a = 0, subspace_share_b = 0;  ///< ||V_k^T g|| / ||g||, V_k: K's leading right singular vectors
-  std::vector<CreditPoint> credit;          ///< by increasing lag
-  std::vector<std::string> violations;      ///< a propagator singular value above its certified bound
+  std::vector<CreditPoint> credit;                    ///< by increasing lag
+  std::vector<std::string> violations;                ///< a propagator singular value above its certified bound
   double seconds = 0;
 
   std::string BriefReport() const;

@@ -33,25 +33,25 @@
 namespace roro {
 
 struct DelayEmbeddingOptions {
-  int delays = 3;           ///< d: copies of the state in a Hankel column (1 = no embedding)
-  int delay_interval = 10;  ///< l: steps between the copies
-  int rank = 8;             ///< r: principal directions kept (<= d * state size)
-  int stride = 1;           ///< s: steps between the two ends of a regression pair
-  double time_step = 1.0;   ///< dt: time per step (networks: alpha), so G is per unit time
+  int delays = 3;              ///< d: copies of the state in a Hankel column (1 = no embedding)
+  int delay_interval = 10;     ///< l: steps between the copies
+  int rank = 8;                ///< r: principal directions kept (<= d * state size)
+  int stride = 1;              ///< s: steps between the two ends of a regression pair
+  double time_step = 1.0;      ///< dt: time per step (networks: alpha), so G is per unit time
   bool regress_inputs = true;  ///< with inputs given: regress them out (DMD with control)
-  int skip = 0;             ///< leading steps left out (transient from x_0)
+  int skip = 0;                ///< leading steps left out (transient from x_0)
   bool IsValid(std::string* error) const;
 };
 
 struct OperatorFit {
-  Eigen::MatrixXd generator;        ///< G, r x r
-  Eigen::MatrixXd basis;            ///< U_r, (d n) x r
+  Eigen::MatrixXd generator;  ///< G, r x r
+  Eigen::MatrixXd basis;      ///< U_r, (d n) x r
   /// Eigenvalues of the Hankel covariance, descending: all of them up to 384 embedding dimensions,
   /// else the leading rank + 10 (randomized subspace iteration).
   Eigen::VectorXd principal_variances;
-  double explained_variance = 0;    ///< sum of the r leading ones / sum of all
-  double fit_r2 = 0;                ///< R^2 of the least-squares vector-field fit
-  int samples = 0;                  ///< regression pairs
+  double explained_variance = 0;                  ///< sum of the r leading ones / sum of all
+  double fit_r2 = 0;                              ///< R^2 of the least-squares vector-field fit
+  int samples = 0;                                ///< regression pairs
   std::vector<std::complex<double>> eigenvalues;  ///< of G, by decreasing real part
 };
 
@@ -64,23 +64,23 @@ struct OperatorFit {
                                            const DelayEmbeddingOptions& options);
 
 struct ProcrustesOptions {
-  int random_starts = 3;     ///< seeded random orthogonal starts besides the structured ones
+  int random_starts = 3;  ///< seeded random orthogonal starts besides the structured ones
   std::uint64_t seed = 0;
-  int max_iterations = 30;   ///< polar ascent steps per start (then Newton refines)
+  int max_iterations = 30;  ///< polar ascent steps per start (then Newton refines)
   /// The polar phase stops when a step gains less than tolerance * (||A||^2 + ||B||^2).
   double tolerance = 1e-5;
   bool IsValid(std::string* error) const;
 };
 
 struct OperatorDistance {
-  double distance = 0;               ///< ||A - C B C^T||_F at the best C found (upper bound of the min)
-  double normalized = 0;             ///< distance / (||A||_F + ||B||_F), in [0, 1]
-  double lower_bound = 0;            ///< no orthogonal C gives less (up to eigenvalue rounding)
+  double distance = 0;     ///< ||A - C B C^T||_F at the best C found (upper bound of the min)
+  double normalized = 0;   ///< distance / (||A||_F + ||B||_F), in [0, 1]
+  double lower_bound = 0;  ///< no orthogonal C gives less (up to eigenvalue rounding)
   double normalized_lower_bound = 0;
-  Eigen::MatrixXd rotation;          ///< C
-  std::string best_start;            ///< "identity", "symmetric-eigenbasis", "gram-eigenbasis", "random k"
+  Eigen::MatrixXd rotation;  ///< C
+  std::string best_start;    ///< "identity", "symmetric-eigenbasis", "gram-eigenbasis", "random k"
   int starts = 0;
-  int iterations = 0;                ///< ascent steps over all starts
+  int iterations = 0;  ///< ascent steps over all starts
 };
 
 /// min over orthogonal C of ||A - C B C^T||_F (A, B square of the same size), by local search.
@@ -107,15 +107,19 @@ struct SimilaritySystem {
   SimilaritySystem() = default;
   SimilaritySystem(std::string label_, int network_, int module_, std::string model_ = "", std::string role_ = "",
                    std::vector<int> removed_ = {})
-      : label(std::move(label_)), network(network_), module(module_), model(std::move(model_)), role(std::move(role_)),
+      : label(std::move(label_)),
+        network(network_),
+        module(module_),
+        model(std::move(model_)),
+        role(std::move(role_)),
         removed(std::move(removed_)) {}
 
   std::string label;
   int network = 0;
   int module = -1;
-  std::string model;           ///< where the network came from (a file name)
-  std::string role;            ///< "hub", "spoke", "-" (module systems), "network"
-  std::vector<int> removed;    ///< modules lesioned in this network (for reports)
+  std::string model;         ///< where the network came from (a file name)
+  std::string role;          ///< "hub", "spoke", "-" (module systems), "network"
+  std::vector<int> removed;  ///< modules lesioned in this network (for reports)
 };
 
 struct SimilarityOptions {
@@ -127,7 +131,7 @@ struct SimilarityOptions {
 
 struct SimilaritySystemSummary {
   SimilaritySystem system;
-  int dimension = 0;          ///< state size of the system
+  int dimension = 0;  ///< state size of the system
   OperatorFit fit;
 };
 

@@ -33,8 +33,8 @@ struct TensorGradients {
 /// graph: a metric-skew feedback pair, L_ij = B_ij - M_i^-1 B_ji^T M_j, gives
 /// dB_ij = dL_ij - M_i dL_ji^T M_j^-1; feedforward blocks and the fixed form give dB = dL.
 /// @throws std::invalid_argument if the count or a shape does not match the network.
-[[nodiscard]] std::vector<Eigen::MatrixXd> StoredCouplingGradient(const Network& network,
-                                                                  const std::vector<Eigen::MatrixXd>& coupling_gradient);
+[[nodiscard]] std::vector<Eigen::MatrixXd> StoredCouplingGradient(
+    const Network& network, const std::vector<Eigen::MatrixXd>& coupling_gradient);
 
 /// The gradient of the flat trainable vector (layout of parameters.h): stored coupling blocks
 /// through StoredCouplingGradient, W_in, b, W_out, b_out as they are, svd modules through their
