@@ -1,8 +1,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
-install(TARGETS roro_modules roro_topology roro_contraction roro_training roro_study roro roro_consumer_flags
+install(TARGETS roro_modules roro_topology roro_contraction roro_training roro_analysis roro_study roro roro_consumer_flags
         EXPORT roroTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-foreach(component modules topology contraction training study)
+foreach(component modules topology contraction training analysis study)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${component}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 install(EXPORT roroTargets NAMESPACE roro:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roro)

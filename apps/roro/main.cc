@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       if (existing == nullptr) {
         const std::string about = group == "bench"    ? "Benchmarks that print figures"
                                   : group == "ablate" ? "Ablation studies of trained models"
-                                                      : "Commands";
+                                  : group == "analyze" ? "Analyses of trained networks (dynamics, similarity, gradient flow)"
+                                                       : "Commands";
         existing = app.add_subcommand(group, about + " (" + group + " SUBCOMMAND --help)");
         existing->require_subcommand(1, 1);
       }

@@ -85,7 +85,8 @@ const bool registered = RegisterCommand(
            "Reads STUDY/runs/*/result.json (runs without one are counted as unfinished). Writes OUT/results.csv\n"
            "(one row per run, every field), OUT/results.md (the table printed here, aggregated over seeds),\n"
            "OUT/plots/*.{gp,dat,png,svg} (training_curves, accuracy_vs_parameters, removal_resilience,\n"
-           "rate_vs_accuracy) and OUT/topologies/<label>.{dot,png,svg}. Without gnuplot or dot the tables,\n"
+           "rate_vs_accuracy; analysis_<name> for each STUDY/analysis/<name>.json that `roro analyze -o` wrote)\n"
+           "and OUT/topologies/<label>.{dot,png,svg}. Without gnuplot or dot the tables,\n"
            "scripts and .dot files are still written and the exit code is 0.\n"
            "Exit codes: 0 ok, 64 bad flags, 65 malformed run file, 66 no study or no finished runs,\n"
            "70 gnuplot or dot failed, 73 an output cannot be written.\n");

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "plots/analysis_figures.h"
 #include "plots/figures.h"
 #include "plots/subprocess.h"
 #include "plots/topology_pictures.h"
@@ -77,6 +78,8 @@ void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, P
       {"accuracy_vs_parameters", study_internal::plots::AccuracyVsParametersFigure(report, options.formats)},
       {"removal_resilience", study_internal::plots::RemovalResilienceFigure(report, options.formats)},
       {"rate_vs_accuracy", study_internal::plots::RateVsAccuracyFigure(report, options.formats)}};
+  // STUDY/analysis/*.json written by `roro analyze ... -o`.
+  for (auto& entry : study_internal::plots::AnalysisFigures(report.study, options.formats)) figures.push_back(std::move(entry));
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create the directory: " + error.message());

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "engine/bptt.h"
-#include "engine/chain_rules.h"
 #include "engine/engine_model.h"
 #include "roro/training/parameters.h"
+#include "roro/training/tensor_gradients.h"
 
 namespace roro {
 
@@ -208,36 +208,24 @@ BatchStats ScnEngine<Scalar>::LossAndGradient(const SequenceDataset& data, std::
   }
   const double alpha = network.alpha();
 
-  // dloss/dL per stored block, cut out of the pieces.
+  // dloss/dL per stored block, cut out of the pieces; then the chain rules to the flat vector.
   const std::vector<CouplingBlock>& blocks = network.coupling_blocks();
-  std::vector<Eigen::MatrixXd> coupling_gradient(blocks.size());
+  TensorGradients tensors;
+  tensors.coupling.resize(blocks.size());
   for (const auto& placement : model.placements) {
     const CouplingBlock& block = blocks[placement.block_index];
-    coupling_gradient[placement.block_index] =
+    tensors.coupling[placement.block_index] =
         alpha * total.pieces[placement.piece].block(placement.row_in_piece, placement.col_in_piece,
                                                     block.values.rows(), block.values.cols());
   }
-  const std::vector<Eigen::MatrixXd> stored = training_internal::engine::StoredCouplingGradient(network, coupling_gradient);
-
-  gradient->resize(TrainableCount(network));
-  long offset = 0;
-  auto put = [&](const Eigen::Ref<const Eigen::MatrixXd>& values) {
-    gradient->segment(offset, values.size()) = values.reshaped();
-    offset += values.size();
-  };
-  for (const Eigen::MatrixXd& block : stored) put(block);
-  put(alpha * total.input);
-  put(alpha * total.bias);
-  put(total.readout);
-  put(total.readout_bias);
-  for (int i = 0; i < network.module_count(); ++i) {
-    const Module& module = network.module(i);
-    if (!module.svd()) continue;
-    Eigen::VectorXd svd_gradient = training_internal::engine::SvdParameterGradient(*module.svd(), alpha * total.modules[i]);
-    // Frozen Phi (its metric builds L): no gradient, like every other entry that cannot move.
-    if (network.SvdPhiFrozen(i)) svd_gradient.tail(module.size()).setZero();
-    put(svd_gradient);
-  }
+  tensors.input_weights = alpha * total.input;
+  tensors.input_bias = alpha * total.bias;
+  tensors.readout_weights = std::move(total.readout);
+  tensors.readout_bias = std::move(total.readout_bias);
+  tensors.module_weights.resize(network.module_count());
+  for (int i = 0; i < network.module_count(); ++i)
+    if (network.module(i).svd()) tensors.module_weights[i] = alpha * total.modules[i];
+  *gradient = FlatGradient(network, tensors);
   return stats;
 }
 
