@@ -29,7 +29,7 @@ endforeach()
 # Private headers stay private.
 file(GLOB_RECURSE installed_headers RELATIVE ${prefix}/include ${prefix}/include/*.h)
 foreach(header ${installed_headers})
-  if(NOT header MATCHES "^roro/(modules|topology|contraction|training|study)/[^/]+\\.h$")
+  if(NOT header MATCHES "^roro/(modules|topology|contraction|training|analysis|study)/[^/]+\\.h$")
     message(FATAL_ERROR "unexpected installed header ${header}")
   endif()
 endforeach()

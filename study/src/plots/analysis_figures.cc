@@ -20,9 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using roro::plots::FigureOrReason;
-using roro::plots::GnuplotFigure;
-using roro::plots::GnuplotString;
 
 // Field access that names the file and the field path of anything malformed. Numbers may be null
 // (the analysis writes null for values that are not finite), read as NaN.

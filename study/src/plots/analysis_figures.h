@@ -23,7 +23,7 @@ std::string StudyAnalysisDirectory(const std::string& study);
 /// One entry per figure (name, figure or the reason there is none), files in name order; files
 /// whose "format" is not "roro-analysis" are listed with a reason and drawn nothing.
 /// @throws std::invalid_argument naming the file and field of a malformed analysis file.
-std::vector<std::pair<std::string, roro::plots::FigureOrReason>> AnalysisFigures(
+std::vector<std::pair<std::string, FigureOrReason>> AnalysisFigures(
     const std::string& study, const std::vector<std::string>& formats);
 
 }  // namespace roro::study_internal::plots

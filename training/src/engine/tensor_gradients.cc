@@ -32,7 +32,7 @@ void RequireCouplingShapes(const Network& network, const std::vector<Eigen::Matr
 std::vector<Eigen::MatrixXd> StoredCouplingGradient(const Network& network,
                                                     const std::vector<Eigen::MatrixXd>& coupling_gradient) {
   RequireCouplingShapes(network, coupling_gradient);
-  return engine_internal::StoredCouplingGradient(network, coupling_gradient);
+  return training_internal::engine::StoredCouplingGradient(network, coupling_gradient);
 }
 
 Eigen::VectorXd FlatGradient(const Network& network, const TensorGradients& gradients) {
@@ -61,7 +61,7 @@ Eigen::VectorXd FlatGradient(const Network& network, const TensorGradients& grad
       throw std::invalid_argument("tensor gradient: no W gradient for svd module " + std::to_string(i));
     RequireShape("W[" + std::to_string(i) + "]", gradients.module_weights[i].rows(), gradients.module_weights[i].cols(),
                  module.size(), module.size());
-    Eigen::VectorXd svd_gradient = engine_internal::SvdParameterGradient(*module.svd(), gradients.module_weights[i]);
+    Eigen::VectorXd svd_gradient = training_internal::engine::SvdParameterGradient(*module.svd(), gradients.module_weights[i]);
     // Frozen Phi (its metric builds L): no gradient, like every other entry that cannot move.
     if (network.SvdPhiFrozen(i)) svd_gradient.tail(module.size()).setZero();
     put(svd_gradient);
