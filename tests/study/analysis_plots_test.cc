@@ -133,13 +133,13 @@ TEST(AnalysisPlotsTest, MalformedFilesNameTheFileAndField) {
       study + "/analysis/similarity_gw.json",
       R"({"format": "roro-analysis", "kind": "similarity", "systems": [{"label": "a"}, {"label": "b"}], "dsa": [[0, 1]]})");
   std::string message = testing::InvalidArgumentMessage([&] { (void)MakeStudyPlots(report, DataOnly(dir)); });
-  EXPECT_TRUE(Contains(message, "similarity_gw.json: field 'dsa' has 1 rows for 2 systems")) << message;
+  EXPECT_TRUE(Contains(message, "similarity_gw.json: dsa: has 1 rows for 2 systems")) << message;
   WriteFile(study + "/analysis/similarity_gw.json", R"({"format": "roro-analysis", "kind": "spectrum"})");
   message = testing::InvalidArgumentMessage([&] { (void)MakeStudyPlots(report, DataOnly(dir)); });
-  EXPECT_TRUE(Contains(message, "field 'kind' is 'spectrum'")) << message;
+  EXPECT_TRUE(Contains(message, "similarity_gw.json: kind: expected dynamics, similarity or gradient-flow, got \"spectrum\"")) << message;
   WriteFile(study + "/analysis/similarity_gw.json", "{not json");
   message = testing::InvalidArgumentMessage([&] { (void)MakeStudyPlots(report, DataOnly(dir)); });
-  EXPECT_TRUE(Contains(message, "similarity_gw.json: not valid JSON")) << message;
+  EXPECT_TRUE(Contains(message, "similarity_gw.json: corrupt JSON")) << message;
 }
 
 }  // namespace

@@ -5,73 +5,47 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.h"
 #include "plots/gnuplot_script.h"
 
 namespace roro::study_internal::plots {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 
-// Field access that names the file and the field path of anything malformed. Numbers may be null
-// (the analysis writes null for values that are not finite), read as NaN.
-class Fields {
- public:
-  explicit Fields(std::string file) : file_(std::move(file)) {}
+using topology_internal::JsonField;
 
-  [[noreturn]] void Fail(const std::string& path, const std::string& what) const {
-    throw std::invalid_argument(file_ + ": field '" + path + "' " + what);
-  }
-  const json& At(const json& object, const std::string& key, const std::string& path) const {
-    if (!object.is_object()) Fail(path, "must be an object");
-    if (!object.contains(key)) Fail(path.empty() ? key : path + "." + key, "is missing");
-    return object.at(key);
-  }
-  const json& Array(const json& value, const std::string& path) const {
-    if (!value.is_array()) Fail(path, "must be a list, got " + value.dump().substr(0, 40));
-    return value;
-  }
-  double Number(const json& value, const std::string& path) const {
-    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-    if (!value.is_number()) Fail(path, "must be a number or null, got " + value.dump().substr(0, 40));
-    return value.get<double>();
-  }
-  std::string String(const json& value, const std::string& path) const {
-    if (!value.is_string()) Fail(path, "must be a string, got " + value.dump().substr(0, 40));
-    return value.get<std::string>();
-  }
-  std::vector<double> Numbers(const json& value, const std::string& path) const {
-    std::vector<double> out;
-    const json& list = Array(value, path);
-    for (size_t k = 0; k < list.size(); ++k) out.push_back(Number(list[k], path + "[" + std::to_string(k) + "]"));
-    return out;
-  }
-  /// A square matrix of `size` rows as data rows (one line per row).
-  std::string MatrixRows(const json& value, size_t size, const std::string& path) const {
-    const json& rows = Array(value, path);
-    if (rows.size() != size) Fail(path, fmt::format("has {} rows for {} systems", rows.size(), size));
-    std::string text;
-    for (size_t r = 0; r < size; ++r) {
-      const std::vector<double> row = Numbers(rows[r], fmt::format("{}[{}]", path, r));
-      if (row.size() != size)
-        Fail(fmt::format("{}[{}]", path, r), fmt::format("has {} entries for {} systems", row.size(), size));
-      for (size_t c = 0; c < size; ++c) text += (c ? " " : "") + DataNumber(row[c]);
-      text += "\n";
+// Analysis files write null for values that are not finite: read as NaN.
+double NumberOrNaN(const JsonField& field) { return field.NumberOrNull(std::numeric_limits<double>::quiet_NaN()); }
+
+std::vector<double> NumbersOrNaN(const JsonField& list) {
+  std::vector<double> out;
+  for (const JsonField& element : list.Elements()) out.push_back(NumberOrNaN(element));
+  return out;
+}
+
+/// A square matrix of `size` rows as data rows (one line per row).
+std::string MatrixRows(const JsonField& rows, size_t size) {
+  const std::vector<JsonField> row_fields = rows.Elements();
+  if (row_fields.size() != size) rows.Fail(fmt::format("has {} rows for {} systems", row_fields.size(), size));
+  std::string text;
+  for (const JsonField& row_field : row_fields) {
+    const std::vector<double> row = NumbersOrNaN(row_field);
+    if (row.size() != size) row_field.Fail(fmt::format("has {} entries for {} systems", row.size(), size));
+    for (size_t c = 0; c < size; ++c) {
+      if (c) text += ' ';
+      text += DataNumber(row[c]);
     }
-    return text;
+    text += "\n";
   }
-
- private:
-  std::string file_;
-};
+  return text;
+}
 
 // Okabe & Ito colours, as the study figures use.
 const char* kBlue = "#0072B2";
@@ -87,17 +61,14 @@ std::string Stem(const fs::path& file) {
   return stem;
 }
 
-FigureOrReason SimilarityFigure(const std::string& name, const json& doc, const Fields& f,
+FigureOrReason SimilarityFigure(const std::string& name, const JsonField& doc,
                                 const std::vector<std::string>& formats) {
-  const json& systems = f.Array(f.At(doc, "systems", ""), "systems");
+  const std::vector<JsonField> systems = doc["systems"].Elements();
   if (systems.empty()) return {std::nullopt, "no systems"};
   const size_t n = systems.size();
   std::string tics;
   for (size_t k = 0; k < n; ++k)
-    tics += fmt::format("{}{} {}", k ? ", " : "",
-                        GnuplotString(f.String(f.At(systems[k], "label", fmt::format("systems[{}]", k)),
-                                               fmt::format("systems[{}].label", k))),
-                        k);
+    tics += fmt::format("{}{} {}", k ? ", " : "", GnuplotString(systems[k]["label"].String()), k);
   GnuplotFigure figure{name, "", ""};
   // Distances get a colour scale from 0 to their largest entry (they are often far below 1); CKA
   // lies in [0, 1] by definition.
@@ -108,7 +79,7 @@ FigureOrReason SimilarityFigure(const std::string& name, const json& doc, const 
   for (size_t k = 0; k < panels.size(); ++k)
     AppendBlock(&figure.data,
                 fmt::format("index {}: {} ({} x {} matrix, systems in the order of the tics)", k, panels[k][0], n, n),
-                f.MatrixRows(f.At(doc, panels[k][0], ""), n, panels[k][0]));
+                MatrixRows(doc[panels[k][0]], n));
   const int font = n <= 12 ? 9 : n <= 30 ? 7 : 5;
   std::string settings = fmt::format(
       "set palette defined (0 \"#FFF7EC\", 0.25 \"#FDD49E\", 0.5 \"#FC8D59\", 0.75 \"#D7301F\", 1 \"#7F0000\")\n"
@@ -127,36 +98,27 @@ FigureOrReason SimilarityFigure(const std::string& name, const json& doc, const 
   return {figure, ""};
 }
 
-FigureOrReason RatesFigure(const std::string& name, const json& doc, const Fields& f,
-                           const std::vector<std::string>& formats) {
-  const json& modules = f.Array(f.At(doc, "modules", ""), "modules");
-  const json& certificate = f.At(doc, "certificate", "");
-  const double certified = f.Number(f.At(certificate, "rate", "certificate"), "certificate.rate");
-  const double observed = f.Number(f.At(f.At(doc, "network", ""), "rate", "network"), "network.rate");
+FigureOrReason RatesFigure(const std::string& name, const JsonField& doc, const std::vector<std::string>& formats) {
+  const std::vector<JsonField> modules = doc["modules"].Elements();
+  const double certified = NumberOrNaN(doc["certificate"]["rate"]);
+  const double observed = NumberOrNaN(doc["network"]["rate"]);
   GnuplotFigure figure{name, "", ""};
   std::string rows;
   for (size_t k = 0; k < modules.size(); ++k) {
-    const std::string path = fmt::format("modules[{}]", k);
-    const json& m = modules[k];
-    rows += fmt::format(
-        "{} {} {} {} {}\n", k, DataNumber(f.Number(f.At(m, "certified_rate", path), path + ".certified_rate")),
-        DataNumber(f.Number(f.At(f.At(m, "isolated", path), "rate", path + ".isolated"), path + ".isolated.rate")),
-        DataNumber(
-            f.Number(f.At(f.At(m, "in_network", path), "rate", path + ".in_network"), path + ".in_network.rate")),
-        GnuplotString(fmt::format("{} {}", k, f.String(f.At(m, "role", path), path + ".role"))));
+    const JsonField& m = modules[k];
+    rows += fmt::format("{} {} {} {} {}\n", k, DataNumber(NumberOrNaN(m["certified_rate"])),
+                        DataNumber(NumberOrNaN(m["isolated"]["rate"])), DataNumber(NumberOrNaN(m["in_network"]["rate"])),
+                        GnuplotString(fmt::format("{} {}", k, m["role"].String())));
   }
   AppendBlock(&figure.data,
               "index 0: modules; columns: module certified_rate observed_rate_alone observed_rate_in_network label",
               rows);
   std::string eigenvalues;
   double imaginary = 0;
-  const json& spectra = f.Array(f.At(doc, "spectra", ""), "spectra");
-  for (size_t s = 0; s < spectra.size(); ++s) {
-    const std::string path = fmt::format("spectra[{}].eigenvalues", s);
-    const json& list = f.Array(f.At(spectra[s], "eigenvalues", fmt::format("spectra[{}]", s)), path);
-    for (size_t k = 0; k < list.size(); ++k) {
-      const std::vector<double> z = f.Numbers(list[k], fmt::format("{}[{}]", path, k));
-      if (z.size() != 2) f.Fail(fmt::format("{}[{}]", path, k), "must be [re, im]");
+  for (const JsonField& spectrum : doc["spectra"].Elements()) {
+    for (const JsonField& eigenvalue : spectrum["eigenvalues"].Elements()) {
+      const std::vector<double> z = NumbersOrNaN(eigenvalue);
+      if (z.size() != 2) eigenvalue.FailWithValue("expected [re, im]");
       eigenvalues += fmt::format("{} {}\n", DataNumber(z[0]), DataNumber(z[1]));
       if (std::isfinite(z[1])) imaginary = std::max(imaginary, std::abs(z[1]));
     }
@@ -203,8 +165,7 @@ FigureOrReason RatesFigure(const std::string& name, const json& doc, const Field
   return {figure, ""};
 }
 
-FigureOrReason SpectraFigure(const std::string& name, const json& doc, const Fields& f,
-                             const std::vector<std::string>& formats) {
+FigureOrReason SpectraFigure(const std::string& name, const JsonField& doc, const std::vector<std::string>& formats) {
   GnuplotFigure figure{name, "", ""};
   auto series = [&](const std::vector<double>& values) {
     std::string rows;
@@ -212,29 +173,23 @@ FigureOrReason SpectraFigure(const std::string& name, const json& doc, const Fie
     return rows.empty() ? std::string("? ?\n") : rows;
   };
   AppendBlock(&figure.data, "index 0: K; columns: k sigma_k",
-              series(f.Numbers(f.At(doc, "k_singular_values", ""), "k_singular_values")));
+              series(NumbersOrNaN(doc["k_singular_values"])));
   std::vector<std::string> left = {fmt::format(
       "'{}.dat' index 0 using 1:2 with linespoints pt 7 lw 2 lc rgb \"{}\" title \"K = dx_T/dtheta\"", name, kOrange)};
-  const json& propagator = f.Array(f.At(doc, "propagator", ""), "propagator");
+  const std::vector<JsonField> propagator = doc["propagator"].Elements();
   const std::vector<std::string> shades = {"#56B4E9", "#0072B2", "#004B7A", "#00263D", "#000000"};
   for (size_t k = 0; k < propagator.size(); ++k) {
-    const std::string path = fmt::format("propagator[{}]", k);
-    const double lag = f.Number(f.At(propagator[k], "lag", path), path + ".lag");
+    const double lag = NumberOrNaN(propagator[k]["lag"]);
     AppendBlock(&figure.data, fmt::format("index {}: P(T, T - {}); columns: k sigma_k", k + 1, lag),
-                series(f.Numbers(f.At(propagator[k], "singular_values", path), path + ".singular_values")));
+                series(NumbersOrNaN(propagator[k]["singular_values"])));
     left.push_back(fmt::format("'{}.dat' index {} using 1:2 with linespoints pt 5 lc rgb \"{}\" title \"P(T, T-{})\"",
                                name, k + 1, shades[std::min(k, shades.size() - 1)], lag));
   }
   std::string credit_rows;
-  const json& credit = f.Array(f.At(doc, "credit", ""), "credit");
-  for (size_t k = 0; k < credit.size(); ++k) {
-    const std::string path = fmt::format("credit[{}]", k);
-    credit_rows += fmt::format("{} {} {} {} {}\n", DataNumber(f.Number(f.At(credit[k], "lag", path), path + ".lag")),
-                               DataNumber(f.Number(f.At(credit[k], "norm_a", path), path + ".norm_a")),
-                               DataNumber(f.Number(f.At(credit[k], "norm_b", path), path + ".norm_b")),
-                               DataNumber(f.Number(f.At(credit[k], "alignment", path), path + ".alignment")),
-                               DataNumber(f.Number(f.At(credit[k], "bound_a", path), path + ".bound_a")));
-  }
+  for (const JsonField& entry : doc["credit"].Elements())
+    credit_rows += fmt::format("{} {} {} {} {}\n", DataNumber(NumberOrNaN(entry["lag"])),
+                               DataNumber(NumberOrNaN(entry["norm_a"])), DataNumber(NumberOrNaN(entry["norm_b"])),
+                               DataNumber(NumberOrNaN(entry["alignment"])), DataNumber(NumberOrNaN(entry["bound_a"])));
   const size_t credit_block = propagator.size() + 1;
   AppendBlock(&figure.data,
               fmt::format("index {}: credit of the objectives; columns: lag norm_a norm_b cos(a,b) certified_bound_a",
@@ -277,30 +232,23 @@ std::vector<std::pair<std::string, FigureOrReason>> AnalysisFigures(const std::s
     if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
-    const Fields f(file.string());
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    json doc;
-    try {
-      doc = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-      throw std::invalid_argument(file.string() + ": not valid JSON: " + e.what());
-    }
+    const nlohmann::json document = topology_internal::ReadJsonFile(file.string());
+    const JsonField doc(document, file.string());
     const std::string stem = "analysis_" + Stem(file);
-    if (!doc.is_object() || !doc.contains("format") || doc["format"] != "roro-analysis") {
+    if (!document.is_object() || !document.contains("format") || document["format"] != "roro-analysis") {
       figures.push_back({stem, {std::nullopt, file.filename().string() + " is not a roro-analysis file"}});
       continue;
     }
-    const std::string kind = f.String(f.At(doc, "kind", ""), "kind");
+    const JsonField kind_field = doc["kind"];
+    const std::string kind = kind_field.String();
     if (kind == "similarity")
-      figures.push_back({stem, SimilarityFigure(stem, doc, f, formats)});
+      figures.push_back({stem, SimilarityFigure(stem, doc, formats)});
     else if (kind == "dynamics")
-      figures.push_back({stem, RatesFigure(stem, doc, f, formats)});
+      figures.push_back({stem, RatesFigure(stem, doc, formats)});
     else if (kind == "gradient-flow")
-      figures.push_back({stem, SpectraFigure(stem, doc, f, formats)});
+      figures.push_back({stem, SpectraFigure(stem, doc, formats)});
     else
-      f.Fail("kind", "is '" + kind + "', not dynamics, similarity or gradient-flow");
+      kind_field.FailWithValue("expected dynamics, similarity or gradient-flow");
   }
   return figures;
 }
