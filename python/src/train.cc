@@ -73,20 +73,33 @@ class PythonTrainer {
   std::optional<Trainer> trainer_;
 };
 
+}  // namespace
+
+void RequireSplit(const DataSpec& spec, const std::string& split) {
+  std::string error;
+  if (!spec.IsValid(&error)) throw std::invalid_argument(error);
+  if (split != "test" && split != "validation" && split != "train")
+    throw std::invalid_argument("split '" + split + "': expected \"test\", \"validation\" or \"train\"");
+  if (split == "validation" && spec.validation == 0)
+    throw std::invalid_argument("split \"validation\" needs a validation set (val=N)");
+}
+
+const SequenceDataset& SplitOf(const DataSplits& data, const DataSpec& spec, const std::string& split) {
+  RequireSplit(spec, split);
+  const SequenceDataset& set = split == "test" ? data.test : split == "validation" ? data.validation : data.train;
+  if (set.count() == 0) throw std::invalid_argument("the " + split + " split of " + spec.source + " is empty");
+  return set;
+}
+
+namespace {
+
 /// `roro eval`'s checks and call (apps/roro/commands/eval.cc), data loaded without the GIL.
 EvaluationStats EvaluateOnData(const Network& network, const DataSpec& spec, const std::string& split, int threads,
                                int batch, bool confusion) {
-  if (split != "test" && split != "validation" && split != "train")
-    throw std::invalid_argument("split '" + split + "': expected \"test\", \"validation\" or \"train\"");
-  std::string error;
-  if (!spec.IsValid(&error)) throw std::invalid_argument(error);
-  if (split == "validation" && spec.validation == 0)
-    throw std::invalid_argument("split \"validation\" needs a validation set (val=N)");
+  RequireSplit(spec, split);
   py::gil_scoped_release release;
   const DataSplits data = LoadData(spec);
-  const SequenceDataset& set = split == "test" ? data.test : split == "validation" ? data.validation : data.train;
-  if (set.count() == 0) throw std::invalid_argument("the " + split + " split of " + spec.source + " is empty");
-  return EvaluateNetwork(network, set, threads, batch, confusion);
+  return EvaluateNetwork(network, SplitOf(data, spec, split), threads, batch, confusion);
 }
 
 py::dict DatasetShape(const SequenceDataset& set) {
