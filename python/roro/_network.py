@@ -16,7 +16,7 @@ Network = _roro.Network
 
 def build(modules="16x32", kind="sparse", *, density=0.1, scale=0.5, spectral_bound=0.9,
           negative_bound=None, topology="all", hubs=1, keep=0.3, extra=0.1, edges_file=None,
-          seed=0, alpha=0.1, slope_bound=1.0, inputs=1, classes=10, coupling_init=0.1,
+          seed=0, alpha=0.005, slope_bound=1.0, inputs=1, classes=10, coupling_init=0.1,
           metric="closed-form"):
     """A random modular network from a few numbers: the network `roro build` writes.
 
@@ -34,7 +34,9 @@ def build(modules="16x32", kind="sparse", *, density=0.1, scale=0.5, spectral_bo
         extra: hierarchy: probability of each extra feedforward edge.
         edges_file: a custom edge list ("FROM TO [feedback|feedforward]" lines); overrides topology.
         seed: seed of the modules, the topology and the initial trained tensors.
-        alpha: Euler step dt/tau in (0, 1].  slope_bound: g.
+        alpha: Euler step dt/tau in (0, 1]; 0.005 as `roro build` (NetworkRecipe keeps 0.1): the
+            default model's Euler map certifies and a 784-step sequence is remembered.
+            slope_bound: g.
         inputs, classes: input channels per step and readout size.
         coupling_init: initial B entries ~ N(0, (s/sqrt(N))^2) on the allowed blocks.
         metric: "closed-form" (Tier-1 module metrics, as `roro build`) or "identity".

@@ -25,6 +25,8 @@ RECIPES = [
       "--metric", "identity", "--coupling-init", "0.3", "--seed", "11"],
      dict(modules="5x6", kind="sparse", density=0.3, scale=0.4, topology="hierarchy", metric="identity",
           coupling_init=0.3, seed=11)),
+    # the defaults (alpha included: 0.005 in both)
+    (["--modules", "16x32", "--topology", "gw", "--seed", "1"], dict(modules="16x32", topology="gw", seed=1)),
 ]
 
 
@@ -135,10 +137,13 @@ def test_build_defaults_are_the_recipe_defaults():
     assert defaults["kind"] == recipe.kind
     for name, value in [("density", recipe.density), ("scale", recipe.scale), ("spectral_bound", recipe.spectral_bound),
                         ("negative_bound", recipe.negative_bound), ("topology", spec.name), ("hubs", spec.hubs),
-                        ("keep", spec.keep), ("extra", spec.extra), ("seed", recipe.seed), ("alpha", recipe.alpha),
+                        ("keep", spec.keep), ("extra", spec.extra), ("seed", recipe.seed),
                         ("slope_bound", recipe.slope_bound), ("inputs", recipe.input_size),
                         ("classes", recipe.output_size), ("coupling_init", recipe.coupling_init_scale)]:
         assert defaults[name] == value, name
+    # alpha is `roro build`'s default (0.005: the default model's Euler map certifies), not the
+    # library recipe's 0.1.
+    assert defaults["alpha"] == 0.005 and recipe.alpha == 0.1
 
 
 def test_network_pickles_and_copies_by_value():

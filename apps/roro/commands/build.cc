@@ -1,4 +1,6 @@
 // `roro build`: a random modular network from a few numbers, written as a model file.
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "roro/cli_support.h"
@@ -10,6 +12,55 @@
 namespace roro::cli {
 namespace {
 
+// The default Euler step of `roro build` (the library's NetworkRecipe keeps 0.1). Chosen by
+// measurement (docs/accuracy.md): a 784-step sequence is remembered only if 1/(alpha * rate) is
+// long against 784 steps, and the default model (16x32 sparse, density 0.1, scale 0.5; rate about
+// 0.08) certifies its Euler map up to alpha of about 0.08 only, so 0.1 was inconclusive.
+constexpr double kDefaultBuildAlpha = 0.005;
+
+NetworkRecipe DefaultBuildRecipe() {
+  NetworkRecipe recipe;
+  recipe.alpha = kDefaultBuildAlpha;
+  return recipe;
+}
+
+// The largest alpha, rounded down to two significant digits, so that the printed value is below
+// the proven bound.
+double RoundDownTwoDigits(double value) {
+  if (!(value > 0)) return 0;
+  const double unit = std::pow(10.0, std::floor(std::log10(value)) - 1);
+  return std::floor(value / unit) * unit;
+}
+
+// A quick Tier-1 certify (no SDP, a few seconds at most): when the continuous-time rate is proven
+// but the Euler map at the model's alpha is not, say so and which alpha would certify. The model
+// is written either way (a warning, exit 0); `roro certify` gives the full verdict.
+void WarnIfEulerMapNotCertified(const Network& network) {
+  CertifyOptions options;
+  options.use_sdp = false;
+  options.compute_max_alpha = true;
+  options.timeout_seconds = 10;
+  const CertificationResult result = Certify(network, options);
+  const Certificate& certificate = result.certificate;
+  if (result.verdict == Verdict::kCertified || !(result.continuous_rate > 0)) return;
+  if (certificate.discrete_factor < 1) return;  // the Euler map is not what failed
+  char text[512];
+  if (certificate.max_alpha > 0) {
+    std::snprintf(text, sizeof text,
+                  "warning: the Euler map at alpha %g is not proven contracting; a quick Tier-1 certify "
+                  "proves it up to alpha %.6g: rebuild with --alpha %g (or smaller), else `roro certify` "
+                  "is inconclusive (exit 2)\n",
+                  network.alpha(), certificate.max_alpha,
+                  RoundDownTwoDigits(certificate.max_alpha));
+  } else {
+    std::snprintf(text, sizeof text,
+                  "warning: the Euler map at alpha %g is not proven contracting, and a quick Tier-1 certify "
+                  "proves it at no alpha; `roro certify` may be inconclusive (exit 2)\n",
+                  network.alpha());
+  }
+  std::cerr << text;
+}
+
 struct BuildArgs {
   std::string modules = "16x32";
   std::string kind = "sparse";
@@ -18,7 +69,7 @@ struct BuildArgs {
   std::string metric = "closed-form";
   std::string output;
   double negative_bound = 0;  // 0: not given (the recipe's default)
-  NetworkRecipe recipe;
+  NetworkRecipe recipe = DefaultBuildRecipe();
 };
 
 std::function<int()> SetupBuild(CLI::App& app) {
@@ -48,7 +99,7 @@ std::function<int()> SetupBuild(CLI::App& app) {
       ->check(CLI::ExistingFile);
   app.add_option("--seed", args->recipe.seed, "Seed of modules, topology and initial trained tensors")
       ->capture_default_str();
-  app.add_option("--alpha", args->recipe.alpha, "Euler step dt/tau")->check(CLI::Range(1e-9, 1.0))
+  app.add_option("--alpha", args->recipe.alpha, "Euler step dt/tau (the build warns, with the alpha that would, when the Euler map does not certify)")->check(CLI::Range(1e-9, 1.0))
       ->capture_default_str();
   app.add_option("--slope-bound", args->recipe.slope_bound, "Slope bound g of the activation")
       ->check(CLI::PositiveNumber)->capture_default_str();
@@ -80,6 +131,7 @@ std::function<int()> SetupBuild(CLI::App& app) {
     if (args->metric == "closed-form") AssignClosedFormMetrics(network);
     SaveModelFile(network, args->output);
     std::cout << NetworkSummary(network) << "wrote " << args->output << "\n";
+    if (args->metric == "closed-form") WarnIfEulerMapNotCertified(network);
     return kExitOk;
   };
 }
