@@ -63,5 +63,31 @@ TEST(VerifyCliTest, JsonPrintsTheVerdictAndTheReCheckedClaims) {
   EXPECT_NE(plain.out.find("certificate: " + certificate), std::string::npos) << plain.out;
 }
 
+TEST(CertifyCliTest, NoMaxAlphaSkipsTheLargestAlphaAndExcludesMaxAlpha) {
+  TempDir dir;
+  const std::string model = dir.File("net.json");
+  ASSERT_EQ(RunCli({"build", "--modules", "3x6", "--kind", "sparse", "--density", "0.3", "--alpha", "0.05", "--seed",
+                    "4", "-o", model})
+                .exit_code,
+            0);
+  const std::string with = dir.File("with.json"), without = dir.File("without.json");
+  ASSERT_EQ(RunCli({"certify", model, "--no-sdp", "-o", with}).exit_code, 0);
+  const CliRun skipped = RunCli({"certify", model, "--no-sdp", "--no-max-alpha", "-o", without});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.out << skipped.err;
+  const Certificate a = LoadCertificate(with), b = LoadCertificate(without);
+  EXPECT_GT(a.max_alpha, 0);
+  EXPECT_EQ(b.max_alpha, 0);  // not computed: nothing claimed
+  EXPECT_EQ(a.rate, b.rate);
+  EXPECT_EQ(a.discrete_factor, b.discrete_factor);
+  EXPECT_EQ(RunCli({"verify", model, without}).exit_code, 0);  // a certificate without the claim verifies
+  // --rate-only --no-max-alpha: no discrete-time claim at all.
+  const std::string rate_only = dir.File("rate_only.json");
+  ASSERT_EQ(RunCli({"certify", model, "--no-sdp", "--rate-only", "--no-max-alpha", "-o", rate_only}).exit_code, 0);
+  EXPECT_EQ(LoadCertificate(rate_only).max_alpha, 0);
+  EXPECT_EQ(LoadCertificate(rate_only).rate, a.rate);
+  const CliRun both = RunCli({"certify", model, "--max-alpha", "--no-max-alpha"});
+  EXPECT_EQ(both.exit_code, 64) << both.err;
+}
+
 }  // namespace
 }  // namespace roro
