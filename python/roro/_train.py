@@ -81,7 +81,8 @@ def _network(model):
 def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay, lr_milestones, clip,
                      weight_decay, time_budget, threads, seed, coupling_init_scale, checkpoint_every, eval_batch,
                      test_every_epoch, euler_guard, euler_cap, euler_keep_margin, euler_check_every,
-                     euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0):
+                     euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0,
+                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None):
     options = _roro.TrainerOptions()
     options.allow_uncertified = allow_uncertified
     certify_options = options.certify
@@ -99,6 +100,10 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
     settings.milestones = list(lr_milestones)
     settings.clip_norm = clip
     settings.weight_decay = weight_decay
+    settings.coupling_learning_rate = lr_coupling
+    settings.module_learning_rate = lr_modules
+    settings.coupling_weight_decay = weight_decay_coupling
+    settings.module_weight_decay = weight_decay_modules
     options.optimizer = settings
     guard = options.euler_guard
     guard.enabled = euler_guard
@@ -137,6 +142,9 @@ class Trainer:
         optimizer: "adam" or "sgd" (momentum).  schedule: "constant", "step" (lr_decay at each of
             lr_milestones) or "cosine".  clip: global gradient-norm clip (0 = off).
         weight_decay: decoupled for Adam, L2 for SGD.  time_budget: seconds (0 = none).
+        lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules: the coupling B's and
+            the modules' own learning rate and weight decay (None: lr, weight_decay), as
+            `roro train --lr-coupling ...`; W_in, b, W_out, b_out use lr and weight_decay.
         threads: engine threads (0 = all cores; the same count gives the same bits).
         seed: seed of the data order; given (and keep_init False), B, W_in and W_out are also
             drawn afresh from it, as `roro train --seed` does.
@@ -157,13 +165,15 @@ class Trainer:
                  threads=0, seed=None, keep_init=False, coupling_init_scale=0.1, checkpoint_every=0,
                  eval_batch=256, test_every_epoch=False, euler_guard=True, euler_cap=0.0, euler_keep_margin=0.5,
                  euler_check_every=1, euler_guard_mode="project", log_every=20, allow_uncertified=False,
-                 use_sdp=True, certify_timeout=60.0, **data_options):
+                 use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None, weight_decay_coupling=None,
+                 weight_decay_modules=None, **data_options):
         spec = _spec(data, data_options)
         options = _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay,
                                    lr_milestones, clip, weight_decay, time_budget, threads, seed,
                                    coupling_init_scale, checkpoint_every, eval_batch, test_every_epoch,
                                    euler_guard, euler_cap, euler_keep_margin, euler_check_every,
-                                   euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout)
+                                   euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout,
+                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules)
         network = _network(model)
         if seed is not None and not keep_init:
             network = _roro.reinitialize_trained_tensors(network, seed, coupling_init_scale)

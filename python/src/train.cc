@@ -166,7 +166,15 @@ void BindOptions(py::module_& m) {
       .def_readwrite("clip_norm", &TrainerOptimizerSettings::clip_norm)
       .def_readwrite("schedule", &TrainerOptimizerSettings::schedule, "'constant' | 'step' | 'cosine'")
       .def_readwrite("decay", &TrainerOptimizerSettings::decay)
-      .def_readwrite("milestones", &TrainerOptimizerSettings::milestones);
+      .def_readwrite("milestones", &TrainerOptimizerSettings::milestones)
+      .def_readwrite("coupling_learning_rate", &TrainerOptimizerSettings::coupling_learning_rate,
+                     "Learning rate of the coupling B (None: learning_rate)")
+      .def_readwrite("module_learning_rate", &TrainerOptimizerSettings::module_learning_rate,
+                     "Learning rate of the modules' trainable tensors (None: learning_rate)")
+      .def_readwrite("coupling_weight_decay", &TrainerOptimizerSettings::coupling_weight_decay,
+                     "Weight decay of the coupling B (None: weight_decay)")
+      .def_readwrite("module_weight_decay", &TrainerOptimizerSettings::module_weight_decay,
+                     "Weight decay of the modules' trainable tensors (None: weight_decay)");
 
   py::class_<EulerGuardOptions>(m, "EulerGuardOptions", "The guard that keeps the Euler map contracting in training.")
       .def(py::init<>())

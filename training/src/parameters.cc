@@ -28,6 +28,21 @@ Eigen::MatrixXd SkewFromLower(const Eigen::Ref<const Eigen::MatrixXd>& flat) {
 
 }  // namespace
 
+std::string_view ToString(ParameterGroup group) {
+  switch (group) {
+    case ParameterGroup::kCoupling: return "coupling";
+    case ParameterGroup::kInputReadout: return "input-readout";
+    case ParameterGroup::kModules: return "modules";
+  }
+  return "modules";
+}
+
+ParameterGroup GroupOfSegment(std::string_view name) {
+  if (name.rfind("B[", 0) == 0) return ParameterGroup::kCoupling;
+  if (name == "W_in" || name == "b" || name == "W_out" || name == "b_out") return ParameterGroup::kInputReadout;
+  return ParameterGroup::kModules;
+}
+
 std::vector<ParameterSegment> TrainableLayout(const Network& network) {
   std::vector<ParameterSegment> layout;
   long offset = 0;

@@ -94,7 +94,16 @@ std::function<int()> Setup(CLI::App& app) {
   app.add_option("--lr-decay", o.optimizer.decay, "Step schedule: factor at each milestone");
   app.add_option("--lr-milestones", flags->milestones, "Step schedule: epochs after which the rate decays")->delimiter(',');
   app.add_option("--clip", o.optimizer.clip_norm, "Clip the gradient's global norm (0 = off)");
-  app.add_option("--weight-decay", o.optimizer.weight_decay, "Weight decay (decoupled for Adam)");
+  app.add_option("--weight-decay", o.optimizer.weight_decay,
+                 "Weight decay (decoupled for Adam); the input/readout group's, and every group's unless set below");
+  app.add_option_function<double>("--lr-coupling", [&o](double v) { o.optimizer.coupling_learning_rate = v; },
+                                  "Learning rate of the coupling B (default: --lr; follows the schedule)");
+  app.add_option_function<double>("--lr-modules", [&o](double v) { o.optimizer.module_learning_rate = v; },
+                                  "Learning rate of the modules' trainable tensors (svd U, V, Sigma, Phi; default: --lr)");
+  app.add_option_function<double>("--weight-decay-coupling", [&o](double v) { o.optimizer.coupling_weight_decay = v; },
+                                  "Weight decay of the coupling B (default: --weight-decay)");
+  app.add_option_function<double>("--weight-decay-modules", [&o](double v) { o.optimizer.module_weight_decay = v; },
+                                  "Weight decay of the modules' trainable tensors (default: --weight-decay)");
   app.add_option("--time-budget", o.time_budget_seconds, "Stop after this many wall-clock seconds (then evaluate)");
   app.add_option("--threads", o.threads, "Engine threads (0 = all cores; resume with the same count for identical bits)");
   app.add_option("--seed", o.seed, "Seed of the data order and (unless --keep-init) of fresh B, W_in, W_out");

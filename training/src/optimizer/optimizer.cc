@@ -61,6 +61,8 @@ Optimizer::Optimizer(const OptimizerOptions& options, Eigen::VectorXd mask) : op
     if (mask_[i] != 0.0 && mask_[i] != 1.0)
       throw std::invalid_argument("optimizer mask entry " + std::to_string(i) + " = " + std::to_string(mask_[i]) +
                                   " (must be 0 or 1)");
+  rate_scale_ = Eigen::VectorXd::Ones(mask_.size());
+  weight_decay_ = Eigen::VectorXd::Constant(mask_.size(), options_.weight_decay);
   state_.first_moment = Eigen::VectorXd::Zero(mask_.size());
   if (options_.kind == OptimizerKind::kAdam) state_.second_moment = Eigen::VectorXd::Zero(mask_.size());
 }
@@ -96,26 +98,45 @@ OptimizerStepReport Optimizer::Step(Eigen::Ref<Eigen::VectorXd> parameters,
     const double t = static_cast<double>(state_.step_count);
     const double correction1 = 1.0 - std::pow(b1, t);
     const double correction2 = 1.0 - std::pow(b2, t);
-    const double decay = 1.0 - learning_rate * options_.weight_decay;
     for (Eigen::Index i = 0; i < n; ++i) {
       if (mask_[i] == 0.0) continue;
+      const double rate = learning_rate * rate_scale_[i];  // exact when the factor is 1
+      const double decay = 1.0 - rate * weight_decay_[i];
       const double g = gradient[i] * scale;
       m[i] = b1 * m[i] + (1.0 - b1) * g;
       v[i] = b2 * v[i] + (1.0 - b2) * g * g;
       const double m_hat = m[i] / correction1;
       const double v_hat = v[i] / correction2;
-      parameters[i] = parameters[i] * decay - learning_rate * m_hat / (std::sqrt(v_hat) + options_.epsilon);
+      parameters[i] = parameters[i] * decay - rate * m_hat / (std::sqrt(v_hat) + options_.epsilon);
     }
   } else {
     const double mu = options_.momentum;
     for (Eigen::Index i = 0; i < n; ++i) {
       if (mask_[i] == 0.0) continue;
-      const double g = gradient[i] * scale + options_.weight_decay * parameters[i];
+      const double g = gradient[i] * scale + weight_decay_[i] * parameters[i];
       m[i] = mu * m[i] + g;
-      parameters[i] -= learning_rate * m[i];
+      parameters[i] -= learning_rate * rate_scale_[i] * m[i];
     }
   }
   return report;
+}
+
+void Optimizer::SetPerParameterSettings(Eigen::VectorXd rate_scale, Eigen::VectorXd weight_decay) {
+  const Eigen::Index n = mask_.size();
+  if (rate_scale.size() != n || weight_decay.size() != n)
+    throw std::invalid_argument("optimizer per-parameter settings: expected " + std::to_string(n) +
+                                " rate factors and weight decays, got " + std::to_string(rate_scale.size()) + " and " +
+                                std::to_string(weight_decay.size()));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (!(std::isfinite(rate_scale[i]) && rate_scale[i] > 0.0))
+      throw std::invalid_argument("optimizer per-parameter settings: " + Describe("rate factor", rate_scale[i]) +
+                                  " at entry " + std::to_string(i) + " must be finite and > 0");
+    if (!(std::isfinite(weight_decay[i]) && weight_decay[i] >= 0.0))
+      throw std::invalid_argument("optimizer per-parameter settings: " + Describe("weight decay", weight_decay[i]) +
+                                  " at entry " + std::to_string(i) + " must be finite and >= 0");
+  }
+  rate_scale_ = std::move(rate_scale);
+  weight_decay_ = std::move(weight_decay);
 }
 
 void Optimizer::RestoreState(const OptimizerState& state) {

@@ -1,6 +1,7 @@
 #include "trainer/optimizer_adapter.h"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -41,12 +42,39 @@ LearningRateSchedule ToSchedule(const TrainerOptimizerSettings& settings, int ep
   return schedule;
 }
 
+// The coupling and module groups step at their own rate (as a factor of the base rate, so that
+// the schedule scales every group alike) and decay with their own weight decay.
+void ApplyGroupSettings(const TrainerOptimizerSettings& settings, const std::vector<ParameterSegment>& layout,
+                        Optimizer* optimizer) {
+  const bool any = settings.coupling_learning_rate || settings.module_learning_rate ||
+                   settings.coupling_weight_decay || settings.module_weight_decay;
+  if (!any) return;
+  const long n = optimizer->parameter_count();
+  Eigen::VectorXd rate_scale = Eigen::VectorXd::Ones(n);
+  Eigen::VectorXd weight_decay = Eigen::VectorXd::Constant(n, settings.weight_decay);
+  for (const ParameterSegment& segment : layout) {
+    if (segment.offset < 0 || segment.offset + segment.length > n)
+      throw std::invalid_argument(fmt::format("optimizer: segment '{}' lies outside the {} parameters", segment.name, n));
+    std::optional<double> rate, decay;
+    switch (GroupOfSegment(segment.name)) {
+      case ParameterGroup::kCoupling: rate = settings.coupling_learning_rate; decay = settings.coupling_weight_decay; break;
+      case ParameterGroup::kModules: rate = settings.module_learning_rate; decay = settings.module_weight_decay; break;
+      case ParameterGroup::kInputReadout: break;
+    }
+    if (rate) rate_scale.segment(segment.offset, segment.length).setConstant(*rate / settings.learning_rate);
+    if (decay) weight_decay.segment(segment.offset, segment.length).setConstant(*decay);
+  }
+  optimizer->SetPerParameterSettings(std::move(rate_scale), std::move(weight_decay));
+}
+
 }  // namespace
 
-OptimizerAdapter::OptimizerAdapter(const TrainerOptimizerSettings& settings, const Eigen::VectorXd& mask, int epochs,
-                                   long steps_per_epoch)
+OptimizerAdapter::OptimizerAdapter(const TrainerOptimizerSettings& settings, const Eigen::VectorXd& mask,
+                                   const std::vector<ParameterSegment>& layout, int epochs, long steps_per_epoch)
     : impl_(std::make_unique<Impl>(Impl{Optimizer(ToOptimizerOptions(settings), mask),
-                                        ToSchedule(settings, epochs, steps_per_epoch)})) {}
+                                        ToSchedule(settings, epochs, steps_per_epoch)})) {
+  ApplyGroupSettings(settings, layout, &impl_->optimizer);
+}
 
 OptimizerAdapter::~OptimizerAdapter() = default;
 

@@ -7,7 +7,10 @@
 
 #include <Eigen/Dense>
 
+#include <vector>
+
 #include "roro/training/checkpoint.h"
+#include "roro/training/parameters.h"
 #include "roro/training/trainer.h"
 
 namespace roro::training_internal::trainer {
@@ -15,8 +18,10 @@ namespace roro::training_internal::trainer {
 class OptimizerAdapter {
  public:
   /// @param mask TrainableMask of the network: entries with 0 never move.
-  OptimizerAdapter(const TrainerOptimizerSettings& settings, const Eigen::VectorXd& mask, int epochs,
-                   long steps_per_epoch);
+  /// @param layout TrainableLayout of the network: its segment names give each entry's tensor
+  ///        group (GroupOfSegment), hence its learning rate and weight decay.
+  OptimizerAdapter(const TrainerOptimizerSettings& settings, const Eigen::VectorXd& mask,
+                   const std::vector<ParameterSegment>& layout, int epochs, long steps_per_epoch);
   ~OptimizerAdapter();
 
   /// Learning rate for the step taken at (epoch, batch_in_epoch), both 0-based.

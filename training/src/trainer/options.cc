@@ -40,6 +40,16 @@ bool TrainerOptimizerSettings::IsValid(std::string* error) const {
       return Reject(error, "lr milestones must be strictly increasing");
   }
   if (schedule == "step" && milestones.empty()) return Reject(error, "the step schedule needs --lr-milestones");
+  if (coupling_learning_rate && !PositiveFinite(*coupling_learning_rate))
+    return Reject(error, fmt::format("coupling learning rate (--lr-coupling) must be > 0, got {}", *coupling_learning_rate));
+  if (module_learning_rate && !PositiveFinite(*module_learning_rate))
+    return Reject(error, fmt::format("module learning rate (--lr-modules) must be > 0, got {}", *module_learning_rate));
+  if (coupling_weight_decay && !NonNegativeFinite(*coupling_weight_decay))
+    return Reject(error, fmt::format("coupling weight decay (--weight-decay-coupling) must be >= 0, got {}",
+                                     *coupling_weight_decay));
+  if (module_weight_decay && !NonNegativeFinite(*module_weight_decay))
+    return Reject(error, fmt::format("module weight decay (--weight-decay-modules) must be >= 0, got {}",
+                                     *module_weight_decay));
   return true;
 }
 
@@ -82,7 +92,7 @@ bool TrainerOptions::IsValid(std::string* error) const {
 
 nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   const TrainerOptimizerSettings& p = o.optimizer;
-  return {
+  nlohmann::json json = {
       {"epochs", o.epochs},
       {"batch_size", o.batch_size},
       {"optimizer",
@@ -104,13 +114,22 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
       {"log_every", o.log_every},
       {"allow_uncertified", o.allow_uncertified},
   };
+  // The per-group settings came later: written only when set, so a run without them writes the
+  // same bytes as before.
+  nlohmann::json& optimizer = json["optimizer"];
+  if (p.coupling_learning_rate) optimizer["coupling_learning_rate"] = *p.coupling_learning_rate;
+  if (p.module_learning_rate) optimizer["module_learning_rate"] = *p.module_learning_rate;
+  if (p.coupling_weight_decay) optimizer["coupling_weight_decay"] = *p.coupling_weight_decay;
+  if (p.module_weight_decay) optimizer["module_weight_decay"] = *p.module_weight_decay;
+  return json;
 }
 
 namespace {
 
 void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) {
   field.ExpectObject({"kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm",
-                      "schedule", "decay", "milestones"});
+                      "schedule", "decay", "milestones"},
+                     {"coupling_learning_rate", "module_learning_rate", "coupling_weight_decay", "module_weight_decay"});
   p->kind = field["kind"].String();
   p->learning_rate = field["learning_rate"].Number();
   p->momentum = field["momentum"].Number();
@@ -122,6 +141,13 @@ void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) 
   p->schedule = field["schedule"].String();
   p->decay = field["decay"].Number();
   p->milestones = field["milestones"].As<std::vector<int>>();
+  for (auto [key, target] : {std::pair{"coupling_learning_rate", &p->coupling_learning_rate},
+                             std::pair{"module_learning_rate", &p->module_learning_rate},
+                             std::pair{"coupling_weight_decay", &p->coupling_weight_decay},
+                             std::pair{"module_weight_decay", &p->module_weight_decay}}) {
+    double value = 0;
+    if (field.ReadIfPresent(key, &value)) *target = value;
+  }
 }
 
 // keep_margin and mode came after the first checkpoints were written: absent means the default.

@@ -62,7 +62,8 @@ ScnEngine<float>& Trainer::Impl::Engine() const {
 void Trainer::Impl::BuildHelpers() {
   mask = TrainableMask(network);
   guard = std::make_unique<EulerGuard>(network, options.euler_guard);
-  optimizer = std::make_unique<OptimizerAdapter>(options.optimizer, mask, options.epochs, batches_per_epoch());
+  optimizer = std::make_unique<OptimizerAdapter>(options.optimizer, mask, TrainableLayout(network), options.epochs,
+                                                 batches_per_epoch());
 }
 
 void Trainer::Impl::WriteCheckpoint() const {

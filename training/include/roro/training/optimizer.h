@@ -67,6 +67,13 @@ class Optimizer {
   OptimizerStepReport Step(Eigen::Ref<Eigen::VectorXd> parameters,
                            const Eigen::Ref<const Eigen::VectorXd>& gradient, double learning_rate);
 
+  /// Per-parameter learning-rate factors and weight decays (tensor groups): entry i steps with
+  /// learning_rate * rate_scale[i] and decays with weight_decay[i] instead of options().weight_decay.
+  /// Without this call every factor is 1 and every decay options().weight_decay (the same bits).
+  /// @throws std::invalid_argument on wrong lengths, a factor that is not finite and > 0, or a
+  ///         decay that is not finite and >= 0.
+  void SetPerParameterSettings(Eigen::VectorXd rate_scale, Eigen::VectorXd weight_decay);
+
   const OptimizerOptions& options() const { return options_; }
   const Eigen::VectorXd& mask() const { return mask_; }
   long parameter_count() const { return mask_.size(); }
@@ -81,6 +88,8 @@ class Optimizer {
  private:
   OptimizerOptions options_;
   Eigen::VectorXd mask_;
+  Eigen::VectorXd rate_scale_;    ///< all 1 unless SetPerParameterSettings
+  Eigen::VectorXd weight_decay_;  ///< all options_.weight_decay unless SetPerParameterSettings
   OptimizerState state_;
 };
 

@@ -10,6 +10,7 @@
 /// Frozen tensors (module weights of non-svd modules, metrics) are never in it.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -23,6 +24,17 @@ struct ParameterSegment {
   long offset = 0;
   long length = 0;
 };
+
+/// The tensor groups that may get their own learning rate and weight decay.
+enum class ParameterGroup {
+  kCoupling,      ///< "B[i,j]"
+  kInputReadout,  ///< "W_in", "b", "W_out", "b_out"
+  kModules,       ///< everything else: "svd[2].log_phi", "module[3]...", any later module segment
+};
+/// "coupling", "input-readout", "modules".
+std::string_view ToString(ParameterGroup group);
+/// The group of a segment, from its name's prefix (so a new module segment is in kModules).
+ParameterGroup GroupOfSegment(std::string_view segment_name);
 
 /// The layout of the flat vector for this network.
 std::vector<ParameterSegment> TrainableLayout(const Network& network);

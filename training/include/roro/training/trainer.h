@@ -50,6 +50,14 @@ struct TrainerOptimizerSettings {
   std::string schedule = "constant";  ///< "constant" | "step" | "cosine"
   double decay = 0.1;             ///< step: factor applied at each milestone
   std::vector<int> milestones;    ///< step: epochs (1-based: "90" decays from epoch 91 on)
+  /// Per tensor group (parameters.h, GroupOfSegment): the coupling B, the modules' trainable
+  /// tensors (svd U, V, Sigma, Phi and any later module segment), and the input/readout group
+  /// (W_in, b, W_out, b_out), which uses learning_rate and weight_decay. Unset: the group uses
+  /// those too. A group's rate follows the same schedule, scaled by its ratio to learning_rate.
+  std::optional<double> coupling_learning_rate;
+  std::optional<double> module_learning_rate;
+  std::optional<double> coupling_weight_decay;
+  std::optional<double> module_weight_decay;
   bool IsValid(std::string* error) const;
 };
 
