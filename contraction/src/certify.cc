@@ -144,6 +144,7 @@ class CertifyRun {
  private:
   Certificate& certificate() { return result_.certificate; }
   void ProveModulesInCouplingMetric(NetworkCombination& combination);
+  void ProveModulesInFamilyMetric(NetworkCombination& combination);
   NetworkCombination CombineAgain(const std::vector<ModuleCertificate>& modules) const;
   void RecordCombination(const NetworkCombination& combination);
   RefutationSearch SearchWitness(double witness_alpha) const;
@@ -204,6 +205,8 @@ NetworkCombination CertifyRun::CombineModules() {
                                                         EulerModuleFactors(certificate().modules));
   if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
     ProveModulesInCouplingMetric(combination);
+  if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
+    ProveModulesInFamilyMetric(combination);
   result_.seconds_combination = SecondsSince(combination_start);
   RecordCombination(combination);
   const std::vector<ModuleCertificate>& modules = certificate().modules;
@@ -238,6 +241,50 @@ void CertifyRun::ProveModulesInCouplingMetric(NetworkCombination& combination) {
     ModuleReport& report = result_.module_reports[i];
     DescribeProof(certificate().modules[i], report);
     report.note = "metric derived from L (diagonal metric in which L is skew)";
+  }
+}
+
+// A fixed L with symmetric modules: the block metric from each module's own family (eigen family
+// for symmetric W, diagonal otherwise, block scalars included) in which L is skew; the modules
+// are proven in it (sector LMI with the family's best constant multiplier, or the Tier 1
+// diagonal methods) and combined again; kept only if that combination is proven.
+void CertifyRun::ProveModulesInFamilyMetric(NetworkCombination& combination) {
+  const std::vector<contraction_internal::FamilyMetric> family =
+      contraction_internal::FamilyMetricsFromCoupling(network_);
+  if (family.empty()) return;
+  const double g = network_.slope_bound();
+  std::vector<ModuleCertificate> modules = certificate().modules;
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (family[i].metric.size() == 0) continue;
+    const Eigen::MatrixXd& w = network_.module(i).weights();
+    ModuleCertificate base = MakeModuleCertificate(network_, i);
+    base.metric_source = MetricSource::kDerivedFromCoupling;
+    if (!family[i].eigen) {
+      ModuleProof proof = contraction_internal::ProveInDiagonalMetric(w, g, family[i].coordinates, base);
+      if (!proof.proven) return;
+      modules[i] = std::move(proof.certificate);
+      continue;
+    }
+    const SymmetricEigenProof eigen = contraction_internal::ProveInEigenFamilyMetric(
+        w, g, family[i].metric, family[i].eigenvalues, family[i].coordinates);
+    if (!eigen.proven) return;
+    base.method = ModuleMethod::kSymmetricEigen;
+    base.metric = eigen.metric;
+    base.rate = eigen.rate;
+    base.sector_multiplier = eigen.multiplier;
+    modules[i] = std::move(base);
+  }
+  if (want_euler_) AttachEulerModuleProofs(network_, modules);
+  NetworkCombination second = CombineAgain(modules);
+  if (!second.proven) return;
+  combination = std::move(second);
+  certificate().modules = std::move(modules);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (family[i].metric.size() == 0) continue;
+    ModuleReport& report = result_.module_reports[i];
+    DescribeProof(certificate().modules[i], report);
+    report.note = family[i].eigen ? "metric derived from L (eigen-family metric in which L is skew)"
+                                  : "metric derived from L (diagonal metric in which L is skew)";
   }
 }
 

@@ -5,9 +5,13 @@
 
 namespace roro::contraction_internal {
 
-std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network) {
+namespace {
+
+// The diagonal weights of DiagonalMetricsFromCoupling for the matrix `l` (entries with
+// |entry| <= tolerance count as zero); empty on failure.
+std::vector<Eigen::VectorXd> SkewDiagonalWeights(const Network& network, const Eigen::MatrixXd& l, double tolerance) {
   const int n = network.state_size();
-  const Eigen::MatrixXd l = network.DenseCoupling();
+  const auto zero = [tolerance](double x) { return std::abs(x) <= tolerance; };
   const std::vector<int>& offsets = network.offsets();
   const int p = network.module_count();
   std::vector<int> module_of(n);
@@ -18,16 +22,16 @@ std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network)
   for (int root = 0; root < n; ++root) {
     if (weight(root) != 0) continue;
     bool has_edge = false;
-    for (int b = 0; b < n && !has_edge; ++b) has_edge = l(root, b) != 0 || l(b, root) != 0;
+    for (int b = 0; b < n && !has_edge; ++b) has_edge = !zero(l(root, b)) || !zero(l(b, root));
     if (!has_edge) continue;
     weight(root) = 1;
     std::vector<int> queue = {root};
     for (std::size_t head = 0; head < queue.size(); ++head) {
       const int a = queue[head];
       for (int b = 0; b < n; ++b) {
-        if (l(a, b) == 0 && l(b, a) == 0) continue;
+        if (zero(l(a, b)) && zero(l(b, a))) continue;
         if (module_of[a] == module_of[b]) return {};  // L has no diagonal blocks; be safe
-        if (l(a, b) == 0 || l(b, a) == 0) return {};  // one-sided entry: no diagonal metric
+        if (zero(l(a, b)) || zero(l(b, a))) return {};  // one-sided entry: no diagonal metric
         const double ratio = -l(a, b) / l(b, a);       // p[b] / p[a]
         if (!(ratio > 0) || !std::isfinite(ratio)) return {};
         coupled[module_of[a]] = coupled[module_of[b]] = 1;
@@ -47,6 +51,51 @@ std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network)
     if (!(metrics[i].minCoeff() > 0) || !metrics[i].allFinite()) return {};
   }
   return metrics;
+}
+
+}  // namespace
+
+std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network) {
+  return SkewDiagonalWeights(network, network.DenseCoupling(), 0.0);
+}
+
+std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network) {
+  const int p = network.module_count();
+  const int n = network.state_size();
+  const std::vector<int>& offsets = network.offsets();
+  // U = blkdiag(U_i): the eigenvectors of an exactly symmetric W_i, else the identity.
+  Eigen::MatrixXd u = Eigen::MatrixXd::Identity(n, n);
+  std::vector<FamilyMetric> family(p);
+  bool any_eigen = false;
+  for (int i = 0; i < p; ++i) {
+    const Eigen::MatrixXd& w = network.module(i).weights();
+    if (!(w == w.transpose())) continue;
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(w);
+    if (eigen.info() != Eigen::Success) return {};
+    u.block(offsets[i], offsets[i], w.rows(), w.cols()) = eigen.eigenvectors();
+    family[i].eigen = true;
+    family[i].eigenvalues = eigen.eigenvalues();
+    any_eigen = true;
+  }
+  if (!any_eigen) return {};  // DiagonalMetricsFromCoupling already covers diagonal families
+  // L skew in U diag(m) U^T  <=>  U^T L U skew in diag(m) (U orthogonal, block diagonal). The
+  // rotated zeros are rounding noise: entries below the tolerance count as zero.
+  const Eigen::MatrixXd rotated = u.transpose() * network.DenseCoupling() * u;
+  const double largest = rotated.cwiseAbs().maxCoeff();
+  if (!(largest > 0) || !std::isfinite(largest)) return {};
+  const std::vector<Eigen::VectorXd> m = SkewDiagonalWeights(network, rotated, 1e-10 * largest);
+  if (m.empty()) return {};
+  for (int i = 0; i < p; ++i) {
+    if (m[i].size() == 0) {
+      family[i] = FamilyMetric{};
+      continue;
+    }
+    family[i].coordinates = m[i];
+    const Eigen::MatrixXd ui = u.block(offsets[i], offsets[i], m[i].size(), m[i].size());
+    Eigen::MatrixXd metric = ui * m[i].asDiagonal() * ui.transpose();
+    family[i].metric = 0.5 * (metric + metric.transpose());
+  }
+  return family;
 }
 
 }  // namespace roro::contraction_internal

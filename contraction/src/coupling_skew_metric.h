@@ -19,4 +19,22 @@ namespace roro::contraction_internal {
 /// proposal: module rates are proven in it and the residual M L + L^T M is re-bounded.
 std::vector<Eigen::VectorXd> DiagonalMetricsFromCoupling(const Network& network);
 
+/// One module's member of its own metric family in which L is skew (FamilyMetricsFromCoupling).
+struct FamilyMetric {
+  Eigen::MatrixXd metric;       ///< M_i (empty for a module without coupling)
+  Eigen::VectorXd coordinates;  ///< m_i: M_i = U_i diag(m_i) U_i^T
+  bool eigen = false;           ///< U_i are the eigenvectors of a symmetric W_i (else U_i = I)
+  Eigen::VectorXd eigenvalues;  ///< of W_i, in the order of m_i (eigen only)
+};
+
+/// The block metric from the modules' own families in which L is skew: the eigen family
+/// Q_i diag(m_i) Q_i^T for an exactly symmetric W_i = Q_i diag(lambda) Q_i^T, the diagonal family
+/// for the others, block scalars included. M_i L_ij = -L_ji^T M_j becomes, in the rotated
+/// coordinates L' = U^T L U (U = blkdiag(U_i), orthogonal), the diagonal condition that
+/// DiagonalMetricsFromCoupling solves; entries of L' below 1e-10 max|L'| count as zero (rounding
+/// noise of the rotation). Empty when no module is symmetric (the diagonal route covers that) or
+/// no such metric exists. Only a proposal, like the diagonal one: every rate and the residual are
+/// re-proven rigorously.
+std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network);
+
 }  // namespace roro::contraction_internal

@@ -308,7 +308,9 @@ double GeneratorAlpha(const Draft& draft, const Eigen::MatrixXd& block_norms, co
   const double k2 = module_part + (p > 0 ? n.jacobiSvd().singularValues()(0) : 0.0);
   if (k2 < 1) return kLargestAlpha;
   const double q = k2 * k2 - 1.0 + 2.0 * rate;
-  return std::clamp(kAlphaFraction * std::min(1.0, 2.0 * rate / q), 1e-4, kLargestAlpha);
+  // No lower clamp: a stiff skew coupling (large B) needs a tiny step, and a larger one would
+  // make the Euler map of a "certifiable" network expand (a true refutation).
+  return std::min(kAlphaFraction * std::min(1.0, 2.0 * rate / q), kLargestAlpha);
 }
 
 // The comparison matrix' rate -s(C) and its Perron weights p = eta / xi (they prove it).

@@ -123,6 +123,34 @@ TEST(CoverageFamilies, ByConstructionNetworksContractInTheGeneratorsMetric) {
     }
 }
 
+// L = B - M^-1 B^T M with M a random eigen-family member per symmetric module (block scalars
+// included), imported with identity metrics: only the family route can find M.
+TEST(CoverageFamilies, SkewInEigenFamilyMetricIsCertifiedAndReverified) {
+  CertifyOptions options;
+  options.use_sdp = false;
+  int skew = 0, certified = 0;
+  for (std::uint64_t seed = 2; seed <= 24; seed += 2) {
+    const GeneratedNetwork generated = GenerateCertifiable(Family::kSymmetric, seed);
+    if (generated.construction != contraction_internal::coverage::Construction::kSkewInFamilyMetric) continue;
+    ++skew;
+    const CertificationResult result = Certify(generated.network, options);
+    SCOPED_TRACE("seed " + std::to_string(seed) + ": " + result.reason);
+    if (result.verdict != Verdict::kCertified) continue;
+    ++certified;
+    EXPECT_TRUE(result.certificate.coupling_rule == CouplingRule::kMetricSkew ||
+                result.certificate.coupling_rule == CouplingRule::kMetricSkewAndCascade)
+        << ToString(result.certificate.coupling_rule);
+    EXPECT_EQ(VerifyCertificate(generated.network, result.certificate).verdict, Verdict::kCertified);
+    // An inflated rate is rejected by the solver-free re-check.
+    Certificate inflated = result.certificate;
+    inflated.rate *= 1.5;
+    for (ModuleCertificate& m : inflated.modules) m.rate *= 1.5;
+    EXPECT_NE(VerifyCertificate(generated.network, inflated).verdict, Verdict::kCertified);
+  }
+  EXPECT_GE(skew, 10);
+  EXPECT_GE(certified, skew * 7 / 10) << certified << " of " << skew;
+}
+
 TEST(CoverageFamilies, CertifyIsSoundOnBothKinds) {
   Rng rng(5);
   CertifyOptions options;
