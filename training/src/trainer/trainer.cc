@@ -2,6 +2,7 @@
 #include "roro/training/trainer.h"
 
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -64,7 +65,44 @@ void Trainer::Impl::WriteCheckpoint() const {
 
 EvaluationStats Trainer::Impl::Evaluate(const SequenceDataset& set, bool confusion) const {
   CheckDataFitsNetwork(set, network);
-  return training_internal::trainer::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
+  if (!data_parallel() || confusion)
+    return training_internal::trainer::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
+  const auto [first, last] = training_internal::ShareOf(set.count(), communicator->size(), communicator->rank());
+  const training_internal::trainer::EvaluationSums sums = training_internal::trainer::EvaluateRange(
+      Engine(), set, options.eval_batch_size, static_cast<int>(first), static_cast<int>(last));
+  double totals[3] = {sums.loss_sum, static_cast<double>(sums.correct), static_cast<double>(sums.count)};
+  communicator->SumInPlace(totals);
+  EvaluationStats stats;
+  stats.count = static_cast<int>(totals[2]);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  stats.loss = stats.count > 0 ? totals[0] / stats.count : nan;
+  stats.accuracy = set.task == TaskType::kClassification && stats.count > 0 ? totals[1] / stats.count : nan;
+  return stats;
+}
+
+namespace {
+
+void CheckCommunicator(const Communicator* communicator, int batch_size) {
+  if (communicator == nullptr) return;
+  if (communicator->size() < 1 || communicator->rank() < 0 || communicator->rank() >= communicator->size())
+    throw std::invalid_argument(fmt::format("communicator: rank {} of {} ranks is not a rank", communicator->rank(),
+                                            communicator->size()));
+  if (batch_size % communicator->size() != 0)
+    throw std::invalid_argument(fmt::format("data-parallel training: {} ranks do not divide the batch size {} "
+                                            "(choose a rank count that divides it)",
+                                            communicator->size(), batch_size));
+}
+
+}  // namespace
+
+std::uint64_t ParameterHash(const Eigen::VectorXd& parameters) {
+  std::uint64_t hash = 14695981039346656037ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(parameters.data());
+  for (size_t i = 0; i < static_cast<size_t>(parameters.size()) * sizeof(double); ++i) {
+    hash ^= bytes[i];
+    hash *= 1099511628211ull;
+  }
+  return hash;
 }
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -72,11 +110,14 @@ Trainer::~Trainer() = default;
 Trainer::Trainer(Trainer&&) noexcept = default;
 Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 
-Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlohmann::json data_description) {
+Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlohmann::json data_description,
+                 std::shared_ptr<Communicator> communicator) {
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("invalid training options: " + error);
   CheckTrainingData(data, network);
+  CheckCommunicator(communicator.get(), options.batch_size);
   auto impl = std::make_unique<Impl>(std::move(network));
+  impl->communicator = std::move(communicator);
   impl->data = data;
   impl->options = std::move(options);
   impl->data_description = std::move(data_description);
@@ -111,7 +152,8 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   impl_ = std::move(impl);
 }
 
-Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, const ResumeOverrides& overrides) {
+Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, const ResumeOverrides& overrides,
+                        std::shared_ptr<Communicator> communicator) {
   const std::string checkpoint_path = RunCheckpointPath(run_directory);
   if (!std::filesystem::exists(checkpoint_path))
     throw std::invalid_argument("cannot resume: " + checkpoint_path +
@@ -145,7 +187,9 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
     throw std::invalid_argument(fmt::format("{}: field 'parameters' has {} values, the model has {}", checkpoint_path,
                                             checkpoint.parameters.size(), expected));
 
+  CheckCommunicator(communicator.get(), options.batch_size);
   auto impl = std::make_unique<Impl>(std::move(network));
+  impl->communicator = std::move(communicator);
   impl->initial_euler_factor = EulerFactorBound(impl->network);
   impl->data = data;
   impl->options = std::move(options);
@@ -163,7 +207,7 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   impl->optimizer->Restore(checkpoint.optimizer, checkpoint_path);
   if (impl->counters.batch_in_epoch > impl->batches_per_epoch())
     throw std::invalid_argument(checkpoint_path + ": field 'counters.batch_in_epoch' exceeds the batches per epoch");
-  MetricsLog::TruncateAfterStep(RunMetricsPath(run_directory), impl->counters.global_step);
+  if (impl->root()) MetricsLog::TruncateAfterStep(RunMetricsPath(run_directory), impl->counters.global_step);
   return Trainer(std::move(impl));
 }
 
@@ -177,6 +221,14 @@ const TrainingCounters& Trainer::counters() const { return impl_->counters; }
 double Trainer::initial_euler_factor() const { return impl_->initial_euler_factor; }
 EvaluationStats Trainer::Evaluate(const SequenceDataset& data, bool confusion) const {
   return impl_->Evaluate(data, confusion);
+}
+
+void Trainer::PerturbParameterForTesting(long index, double delta) {
+  if (index < 0 || index >= impl_->parameters.size())
+    throw std::out_of_range(fmt::format("PerturbParameterForTesting: index {} is not in [0, {})", index,
+                                        impl_->parameters.size()));
+  impl_->parameters[index] += delta;
+  SetTrainableParameters(impl_->network, impl_->parameters);
 }
 
 }  // namespace roro
