@@ -1,5 +1,8 @@
 #include "roro/mpi_world.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "roro/command_registry.h"
 
 #ifdef RORO_HAVE_MPI
@@ -34,6 +37,34 @@ long MpiWorld::SumOverRanks(long value) const {
   return sum;
 }
 
+MpiCommunicator::MpiCommunicator(const MpiWorld& world, bool deterministic)
+    : rank_(world.rank()), size_(world.size()), deterministic_(deterministic) {}
+
+void MpiCommunicator::SumInPlace(std::span<double> values) {
+  const int count = static_cast<int>(values.size());
+  if (!deterministic_) {
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return;
+  }
+  gathered_.resize(values.size() * static_cast<size_t>(size_));
+  MPI_Allgather(values.data(), count, MPI_DOUBLE, gathered_.data(), count, MPI_DOUBLE, MPI_COMM_WORLD);
+  for (size_t i = 0; i < values.size(); ++i) {
+    double sum = gathered_[i];
+    for (int r = 1; r < size_; ++r) sum += gathered_[static_cast<size_t>(r) * values.size() + i];
+    values[i] = sum;
+  }
+}
+
+void MpiCommunicator::Broadcast(std::span<double> values, int root) {
+  MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, root, MPI_COMM_WORLD);
+}
+
+std::vector<std::uint64_t> MpiCommunicator::AllGather(std::uint64_t value) {
+  std::vector<std::uint64_t> all(static_cast<size_t>(size_));
+  MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+  return all;
+}
+
 #else
 
 bool MpiAvailable() { return false; }
@@ -47,6 +78,20 @@ MpiWorld::~MpiWorld() = default;
 void MpiWorld::Barrier() const {}
 long MpiWorld::SumOverRanks(long value) const { return value; }
 
+MpiCommunicator::MpiCommunicator(const MpiWorld& world, bool deterministic)
+    : rank_(world.rank()), size_(world.size()), deterministic_(deterministic) {}
+void MpiCommunicator::SumInPlace(std::span<double>) {}
+void MpiCommunicator::Broadcast(std::span<double>, int) {}
+std::vector<std::uint64_t> MpiCommunicator::AllGather(std::uint64_t value) { return {value}; }
+
 #endif
+
+int LauncherRanks() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return std::atoi(value);
+  }
+  return 0;
+}
 
 }  // namespace roro::cli

@@ -5,14 +5,22 @@
 // 2 trained but the certificate is inconclusive, or not trained: the model is not certified
 // before training (refuted or inconclusive) and --allow-uncertified was not given, 64 bad flags, 65 bad input (model, data,
 // checkpoint), 66 a named input file does not exist, 73 outputs cannot be written,
+// 69 started by mpirun/srun as several ranks, but roro was built without MPI,
 // 75 training diverged (NaN/Inf; the last good checkpoint is kept, no model written).
+//
+// Under mpirun (-np R) the run is data-parallel (docs/training.md, "Data-parallel training"):
+// every rank loads the same model and data, rank 0 alone certifies, prints and writes RUN/.
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -20,6 +28,7 @@
 
 #include "roro/command_registry.h"
 #include "roro/data_options.h"
+#include "roro/mpi_world.h"
 #include "roro/contraction/certify.h"
 #include "roro/topology/model_file.h"
 #include "roro/training/checkpoint.h"
@@ -58,12 +67,59 @@ class CliProgress : public TrainingCallback {
   bool announced_ = false;
 };
 
+// Rank > 0 of a data-parallel run prints nothing (rank 0 speaks for the run).
+class SilentBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+};
+
+class SilenceStdout {
+ public:
+  explicit SilenceStdout(bool silence) : previous_(silence ? std::cout.rdbuf(&silent_) : nullptr) {}
+  ~SilenceStdout() {
+    if (previous_) std::cout.rdbuf(previous_);
+  }
+
+ private:
+  SilentBuffer silent_;
+  std::streambuf* previous_;
+};
+
+// The world and communicator of a data-parallel run: set when a launcher started this process
+// (even as one rank: R = 1 is the single-process run). Refuses several ranks without MPI.
+struct DataParallel {
+  std::optional<MpiWorld> world;
+  std::shared_ptr<Communicator> communicator;
+  bool root() const { return !communicator || communicator->rank() == 0; }
+  // Rank 0's value on every rank.
+  double FromRoot(double value) const {
+    if (communicator) communicator->Broadcast(std::span<double>(&value, 1), 0);
+    return value;
+  }
+};
+
+void StartDataParallel(DataParallel& parallel, bool deterministic) {
+  const int ranks = LauncherRanks();
+  // RORO_TEST_WITHOUT_MPI: a test hook that makes an MPI build behave as one built without it.
+  const bool mpi = MpiAvailable() && std::getenv("RORO_TEST_WITHOUT_MPI") == nullptr;
+  if (ranks > 1 && !mpi)
+    throw CliError(kExitUnavailable,
+                   fmt::format("error: roro train was started as one of {} ranks (mpirun/srun), but this roro was "
+                               "built without MPI: the {} processes would each train the whole run and write the "
+                               "same files. Rebuild with OpenMPI (scripts/setup.sh, libopenmpi-dev) for "
+                               "data-parallel training, or run roro train without mpirun",
+                               ranks, ranks));
+  if (ranks < 1 || !mpi) return;
+  parallel.world.emplace();
+  parallel.communicator = std::make_shared<MpiCommunicator>(*parallel.world, deterministic);
+}
+
 struct TrainFlags {
   std::string model, out, resume;
   DataSpec data;
   TrainerOptions options;
   std::vector<int> milestones;
-  bool no_guard = false, keep_init = false, allow_uncertified = false, no_sdp = false;
+  bool no_guard = false, keep_init = false, allow_uncertified = false, no_sdp = false, deterministic = false;
   double certify_timeout = 60;
 };
 
@@ -129,6 +185,8 @@ std::function<int()> Setup(CLI::App& app) {
                "Train a model that is not certified before training (refuted or inconclusive); the run says so");
   app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");
   app.add_option("--certify-timeout", flags->certify_timeout, "Certification budget in seconds");
+  app.add_flag("--deterministic", flags->deterministic,
+               "Under mpirun: add the ranks' gradients in rank order (not MPI_Allreduce's tree)");
   app.add_option("--out", flags->out, "Run directory (checkpoint, metrics.jsonl, model.json, certificate.json)");
 
   return [flags, &app]() -> int {
@@ -142,13 +200,19 @@ std::function<int()> Setup(CLI::App& app) {
     std::string error;
     if (!certify_options.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
 
+    DataParallel parallel;
+    StartDataParallel(parallel, f.deterministic);
+    const bool root = parallel.root();
+    SilenceStdout silence(!root);
+
     const bool resuming = !f.resume.empty();
     std::optional<Trainer> trainer;
     DataSplits data;
     if (resuming) {
       // Everything but these comes from the checkpoint; other flags would be silently ignored.
       const std::vector<std::string> allowed = {"--resume", "--epochs", "--time-budget", "--threads",
-                                                "--checkpoint-every", "--no-sdp", "--certify-timeout"};
+                                                "--checkpoint-every", "--no-sdp", "--certify-timeout",
+                                                "--deterministic"};
       for (const CLI::Option* option : app.get_options()) {
         if (option->count() == 0 || option->get_name().empty()) continue;
         const std::string name = option->get_name();
@@ -170,7 +234,8 @@ std::function<int()> Setup(CLI::App& app) {
       if (app.get_option("--threads")->count()) overrides.threads = options.threads;
       if (app.get_option("--checkpoint-every")->count()) overrides.checkpoint_every = options.checkpoint_every;
       try {
-        trainer.emplace(Trainer::Resume(f.resume, TrainingData{&data.train, &data.validation, &data.test}, overrides));
+        trainer.emplace(Trainer::Resume(f.resume, TrainingData{&data.train, &data.validation, &data.test}, overrides,
+                                        parallel.communicator));
       } catch (const UncertifiedModelError& e) {
         PrintCertification("pre-training", e.certification());
         throw CliError(kExitInconclusive, std::string("error: ") + e.what());
@@ -200,7 +265,7 @@ std::function<int()> Setup(CLI::App& app) {
       options.allow_uncertified = f.allow_uncertified;
       try {
         trainer.emplace(std::move(network), TrainingData{&data.train, &data.validation, &data.test}, options,
-                        DataSpecToJson(f.data));
+                        DataSpecToJson(f.data), parallel.communicator);
       } catch (const UncertifiedModelError& e) {
         PrintCertification("pre-training", e.certification());
         throw CliError(kExitInconclusive, std::string("error: ") + e.what());
@@ -210,6 +275,17 @@ std::function<int()> Setup(CLI::App& app) {
         std::cout << "training an uncertified model (--allow-uncertified); the run records it\n";
       std::cout << "pre-training certificate: " << RunCertificateBeforePath(f.out) << "\n";
     }
+    if (parallel.communicator) {
+      std::cout << fmt::format("data-parallel: {} rank(s), {} sequences per rank per batch{}\n",
+                               parallel.communicator->size(),
+                               trainer->options().batch_size / parallel.communicator->size(),
+                               f.deterministic ? ", deterministic (rank-order) reduction" : "");
+      // Test hook: a rank whose parameters differ, for the cross-rank check to find.
+      if (const char* rank = std::getenv("RORO_TEST_PERTURB_RANK");
+          rank != nullptr && std::atoi(rank) == parallel.communicator->rank())
+        trainer->PerturbParameterForTesting(0, 1e-3);
+      parallel.world->Barrier();  // every rank has read the checkpoint before rank 0 writes one
+    }
 
     ProgressPrinterOptions printer_options;
     printer_options.terminal = ::isatty(::fileno(stderr)) != 0;
@@ -217,7 +293,8 @@ std::function<int()> Setup(CLI::App& app) {
     CliProgress progress(&printer);
     interrupt_requested.store(false);
     auto previous = std::signal(SIGINT, OnInterrupt);
-    const TrainingSummary summary = trainer->Run(&progress, [&](const std::string& text) { printer.Message(text); });
+    const TrainingSummary summary =
+        root ? trainer->Run(&progress, [&](const std::string& text) { printer.Message(text); }) : trainer->Run();
     std::signal(SIGINT, previous);
     printer.Finish();
     std::cout << summary.BriefReport();
@@ -226,6 +303,8 @@ std::function<int()> Setup(CLI::App& app) {
       return kExitDiverged;
     }
 
+    // Certified and written once (rank 0); the exit code is broadcast.
+    if (!root) return static_cast<int>(parallel.FromRoot(0));
     const std::string run = trainer->options().run_directory;
     const CertificationResult after = Certify(trainer->network(), certify_options);
     PrintCertification("post-training", after);
@@ -240,7 +319,7 @@ std::function<int()> Setup(CLI::App& app) {
       if (check.verdict != Verdict::kCertified) exit_code = kExitInconclusive;
     }
     std::cout << "model: " << summary.model_path << "\ncertificate: " << RunCertificatePath(run) << "\n";
-    return exit_code;
+    return static_cast<int>(parallel.FromRoot(exit_code));
   };
 }
 

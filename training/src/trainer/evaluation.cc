@@ -43,6 +43,22 @@ EvaluationStats EvaluateWithEngine(const ScnEngine<float>& engine, const Sequenc
   return stats;
 }
 
+EvaluationSums EvaluateRange(const ScnEngine<float>& engine, const SequenceDataset& data, int batch_size, int first,
+                             int last) {
+  EvaluationSums sums;
+  std::vector<int> indices;
+  for (int start = first; start < last; start += batch_size) {
+    const int end = std::min(last, start + batch_size);
+    indices.resize(static_cast<size_t>(end - start));
+    for (int i = start; i < end; ++i) indices[static_cast<size_t>(i - start)] = i;
+    const BatchStats batch = engine.Evaluate(data, indices, nullptr);
+    sums.loss_sum += batch.loss * batch.count;
+    sums.correct += batch.correct;
+    sums.count += batch.count;
+  }
+  return sums;
+}
+
 }  // namespace training_internal::trainer
 
 EvaluationStats EvaluateNetwork(const Network& network, const SequenceDataset& data, int threads, int batch_size,

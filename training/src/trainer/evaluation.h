@@ -10,4 +10,14 @@ namespace roro::training_internal::trainer {
 EvaluationStats EvaluateWithEngine(const ScnEngine<float>& engine, const SequenceDataset& data, int batch_size,
                                    bool confusion);
 
+/// Sums of the loss and of the correct predictions over sequences [first, last) of `data`, in
+/// chunks of `batch_size` (a rank's share of a data-parallel evaluation).
+struct EvaluationSums {
+  double loss_sum = 0;
+  long correct = 0;
+  long count = 0;
+};
+EvaluationSums EvaluateRange(const ScnEngine<float>& engine, const SequenceDataset& data, int batch_size, int first,
+                             int last);
+
 }  // namespace roro::training_internal::trainer

@@ -2,6 +2,7 @@
 #include "roro/training/trainer.h"
 
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -39,6 +40,14 @@ void CheckTrainingData(const TrainingData& data, const Network& network) {
 UncertifiedModelError::UncertifiedModelError(const std::string& message, CertificationResult certification)
     : std::invalid_argument(message),
       certification_(std::make_shared<const CertificationResult>(std::move(certification))) {}
+
+void Trainer::Impl::ShareRootVerdict() {
+  if (!communicator || communicator->size() == 1) return;
+  double verdict = static_cast<double>(static_cast<int>(pre_training.verdict));
+  communicator->Broadcast(std::span<double>(&verdict, 1), 0);
+  pre_training.verdict = static_cast<Verdict>(static_cast<int>(verdict));
+  if (!root()) pre_training.reason = "the pre-training verdict of rank 0";
+}
 
 void Trainer::Impl::RecordPreTrainingCertification(bool write_file) const {
   if (write_file && has_run_directory())
@@ -82,7 +91,44 @@ void Trainer::Impl::WriteCheckpoint() const {
 
 EvaluationStats Trainer::Impl::Evaluate(const SequenceDataset& set, bool confusion) const {
   CheckDataFitsNetwork(set, network);
-  return training_internal::trainer::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
+  if (!data_parallel() || confusion)
+    return training_internal::trainer::EvaluateWithEngine(Engine(), set, options.eval_batch_size, confusion);
+  const auto [first, last] = training_internal::ShareOf(set.count(), communicator->size(), communicator->rank());
+  const training_internal::trainer::EvaluationSums sums = training_internal::trainer::EvaluateRange(
+      Engine(), set, options.eval_batch_size, static_cast<int>(first), static_cast<int>(last));
+  double totals[3] = {sums.loss_sum, static_cast<double>(sums.correct), static_cast<double>(sums.count)};
+  communicator->SumInPlace(totals);
+  EvaluationStats stats;
+  stats.count = static_cast<int>(totals[2]);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  stats.loss = stats.count > 0 ? totals[0] / stats.count : nan;
+  stats.accuracy = set.task == TaskType::kClassification && stats.count > 0 ? totals[1] / stats.count : nan;
+  return stats;
+}
+
+namespace {
+
+void CheckCommunicator(const Communicator* communicator, int batch_size) {
+  if (communicator == nullptr) return;
+  if (communicator->size() < 1 || communicator->rank() < 0 || communicator->rank() >= communicator->size())
+    throw std::invalid_argument(fmt::format("communicator: rank {} of {} ranks is not a rank", communicator->rank(),
+                                            communicator->size()));
+  if (batch_size % communicator->size() != 0)
+    throw std::invalid_argument(fmt::format("data-parallel training: {} ranks do not divide the batch size {} "
+                                            "(choose a rank count that divides it)",
+                                            communicator->size(), batch_size));
+}
+
+}  // namespace
+
+std::uint64_t ParameterHash(const Eigen::VectorXd& parameters) {
+  std::uint64_t hash = 14695981039346656037ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(parameters.data());
+  for (size_t i = 0; i < static_cast<size_t>(parameters.size()) * sizeof(double); ++i) {
+    hash ^= bytes[i];
+    hash *= 1099511628211ull;
+  }
+  return hash;
 }
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -90,11 +136,14 @@ Trainer::~Trainer() = default;
 Trainer::Trainer(Trainer&&) noexcept = default;
 Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 
-Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlohmann::json data_description) {
+Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlohmann::json data_description,
+                 std::shared_ptr<Communicator> communicator) {
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("invalid training options: " + error);
   CheckTrainingData(data, network);
+  CheckCommunicator(communicator.get(), options.batch_size);
   auto impl = std::make_unique<Impl>(std::move(network));
+  impl->communicator = std::move(communicator);
   impl->data = data;
   impl->options = std::move(options);
   impl->data_description = std::move(data_description);
@@ -102,7 +151,10 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   if (impl->options.reinitialize)
     ReinitializeTrainedTensors(impl->network, impl->options.seed, impl->options.coupling_init_scale);
   // Certified before training: the certificate speaks for the tensors training starts from.
-  impl->pre_training = Certify(impl->network, impl->options.certify);
+  // Data-parallel: rank 0 certifies and every rank takes its verdict (a timeout must not let the
+  // ranks disagree on whether to train).
+  if (impl->root()) impl->pre_training = Certify(impl->network, impl->options.certify);
+  impl->ShareRootVerdict();
   impl->parameters = GetTrainableParameters(impl->network);
   impl->initial_model_sha256 = ModelSha256(impl->network);
   impl->BuildHelpers();
@@ -143,7 +195,8 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   impl_ = std::move(impl);
 }
 
-Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, const ResumeOverrides& overrides) {
+Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, const ResumeOverrides& overrides,
+                        std::shared_ptr<Communicator> communicator) {
   const std::string checkpoint_path = RunCheckpointPath(run_directory);
   if (!std::filesystem::exists(checkpoint_path))
     throw std::invalid_argument("cannot resume: " + checkpoint_path +
@@ -177,7 +230,9 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
     throw std::invalid_argument(fmt::format("{}: field 'parameters' has {} values, the model has {}", checkpoint_path,
                                             checkpoint.parameters.size(), expected));
 
+  CheckCommunicator(communicator.get(), options.batch_size);
   auto impl = std::make_unique<Impl>(std::move(network));
+  impl->communicator = std::move(communicator);
   impl->initial_euler_factor = EulerFactorBound(impl->network);
   impl->data = data;
   impl->options = std::move(options);
@@ -205,8 +260,9 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   } else {
     impl->pre_training = Certify(LoadModel(model_path), impl->options.certify);
   }
-  impl->RecordPreTrainingCertification(/*write_file=*/!have_before);
-  MetricsLog::TruncateAfterStep(RunMetricsPath(run_directory), impl->counters.global_step);
+  impl->ShareRootVerdict();
+  impl->RecordPreTrainingCertification(/*write_file=*/!have_before && impl->root());
+  if (impl->root()) MetricsLog::TruncateAfterStep(RunMetricsPath(run_directory), impl->counters.global_step);
   return Trainer(std::move(impl));
 }
 
@@ -221,6 +277,14 @@ double Trainer::initial_euler_factor() const { return impl_->initial_euler_facto
 const CertificationResult& Trainer::pre_training_certification() const { return impl_->pre_training; }
 EvaluationStats Trainer::Evaluate(const SequenceDataset& data, bool confusion) const {
   return impl_->Evaluate(data, confusion);
+}
+
+void Trainer::PerturbParameterForTesting(long index, double delta) {
+  if (index < 0 || index >= impl_->parameters.size())
+    throw std::out_of_range(fmt::format("PerturbParameterForTesting: index {} is not in [0, {})", index,
+                                        impl_->parameters.size()));
+  impl_->parameters[index] += delta;
+  SetTrainableParameters(impl_->network, impl_->parameters);
 }
 
 }  // namespace roro

@@ -131,9 +131,16 @@ class Trainer::Impl::TrainingLoop {
   AfterStep Step();
   bool TimeBudgetSpent();
   BatchStats ComputeGradient();
+  BatchStats ReduceGradient(long start, long end);
+  void BroadcastGuardOutcome();
+  void CheckParametersAgree() const;
+  // Data-parallel: rank 0's value on every rank (a decision that must not differ across ranks).
+  double RootsNumber(double value) const;
+  bool RootDecides(bool decision) const { return RootsNumber(decision ? 1.0 : 0.0) != 0.0; }
   bool ProposeUpdate(const BatchStats& stats);
   void ReportDivergence(const BatchStats& stats, double learning_rate);
   void GuardProposal();
+  void EnforceGuard();
   void AcceptProposal(const BatchStats& stats);
   void LogProgressIfDue();
   CallbackReturn CallBatchCallback(const BatchStats& stats, double learning_rate);
@@ -175,7 +182,7 @@ class Trainer::Impl::TrainingLoop {
   long session_sequences_ = 0;
   long session_steps_ = 0;
   TrainingSummary summary_;
-  Eigen::VectorXd gradient_, proposal_;
+  Eigen::VectorXd gradient_, proposal_, sums_;
   std::vector<int> order_;
   int order_epoch_ = -1;
   bool stop_ = false;  // stopped by a callback: the loop ends after this batch (and its epoch end)
@@ -253,7 +260,9 @@ Trainer::Impl::TrainingLoop::AfterStep Trainer::Impl::TrainingLoop::Step() {
 }
 
 bool Trainer::Impl::TrainingLoop::TimeBudgetSpent() {
-  if (!(options_.time_budget_seconds > 0 && counters_.elapsed_seconds >= options_.time_budget_seconds)) return false;
+  if (!(options_.time_budget_seconds > 0)) return false;
+  // The ranks' clocks differ: rank 0's decides, or one rank would leave while the others wait.
+  if (!RootDecides(counters_.elapsed_seconds >= options_.time_budget_seconds)) return false;
   summary_.termination = TrainingTermination::kTimeBudget;
   summary_.message = fmt::format("time budget of {} spent", FormatDuration(options_.time_budget_seconds));
   return true;
@@ -263,8 +272,36 @@ bool Trainer::Impl::TrainingLoop::TimeBudgetSpent() {
 BatchStats Trainer::Impl::TrainingLoop::ComputeGradient() {
   const long start = counters_.batch_in_epoch * options_.batch_size;
   const long end = std::min<long>(train_.count(), start + options_.batch_size);
-  const std::span<const int> indices(order_.data() + start, static_cast<size_t>(end - start));
-  return impl_.Engine().LossAndGradient(train_, indices, &gradient_);
+  if (!impl_.data_parallel()) {
+    const std::span<const int> indices(order_.data() + start, static_cast<size_t>(end - start));
+    return impl_.Engine().LossAndGradient(train_, indices, &gradient_);
+  }
+  return ReduceGradient(start, end);
+}
+
+// A data-parallel step: this rank's contiguous share of the batch, its sums (gradient x count,
+// loss x count, correct, count) added over the ranks, then back to the batch means. Every rank
+// ends with the same gradient and statistics.
+BatchStats Trainer::Impl::TrainingLoop::ReduceGradient(long start, long end) {
+  Communicator& communicator = *impl_.communicator;
+  const auto [first, last] = training_internal::ShareOf(end - start, communicator.size(), communicator.rank());
+  const Eigen::Index n = impl_.parameters.size();
+  sums_.setZero(n + 3);
+  if (last > first) {
+    const std::span<const int> indices(order_.data() + start + first, static_cast<size_t>(last - first));
+    const BatchStats local = impl_.Engine().LossAndGradient(train_, indices, &gradient_);
+    sums_.head(n) = gradient_ * static_cast<double>(local.count);
+    sums_[n] = local.loss * local.count;
+    sums_[n + 1] = local.correct;
+    sums_[n + 2] = local.count;
+  }
+  communicator.SumInPlace(std::span<double>(sums_.data(), static_cast<size_t>(sums_.size())));
+  BatchStats stats;
+  stats.count = static_cast<int>(sums_[n + 2]);
+  stats.correct = static_cast<int>(sums_[n + 1]);
+  stats.loss = sums_[n] / stats.count;
+  gradient_ = sums_.head(n) / static_cast<double>(stats.count);
+  return stats;
 }
 
 // The optimizer's proposal from the masked gradient; false if the loss, the gradient or the
@@ -294,6 +331,12 @@ void Trainer::Impl::TrainingLoop::ReportDivergence(const BatchStats& stats, doub
 // The Euler guard on the proposal: projects or scales it back (or rejects its dynamics update)
 // when its factor bound reaches the cap; every intervention gets a metrics line.
 void Trainer::Impl::TrainingLoop::GuardProposal() {
+  if (!impl_.data_parallel()) return EnforceGuard();
+  if (impl_.communicator->rank() == 0) EnforceGuard();
+  BroadcastGuardOutcome();
+}
+
+void Trainer::Impl::TrainingLoop::EnforceGuard() {
   const GuardOutcome outcome =
       impl_.guard->Enforce(impl_.network, proposal_, impl_.last_good_dynamics, counters_.euler_factor);
   ++counters_.euler_checks;
@@ -307,6 +350,24 @@ void Trainer::Impl::TrainingLoop::GuardProposal() {
                     {"proposed_euler_factor", outcome.proposed}, {"euler_factor", outcome.factor},
                     {"scale", outcome.scale}, {"halvings", outcome.halvings}});
   if (ShouldReport(n)) Say(GuardMessage(outcome, counters_.global_step + 1, impl_.guard->cap(), n));
+}
+
+// Data-parallel: rank 0 runs the guard (as a single process would), the others take its outcome:
+// the guarded proposal, the last good dynamics and the guard's counters. Rank 0 alone logs it.
+void Trainer::Impl::TrainingLoop::BroadcastGuardOutcome() {
+  Communicator& communicator = *impl_.communicator;
+  const Eigen::Index p = proposal_.size(), d = impl_.last_good_dynamics.size();
+  Eigen::VectorXd state(p + d + 5);
+  state << proposal_, impl_.last_good_dynamics, counters_.euler_factor, double(counters_.euler_checks),
+      double(counters_.projected_steps), double(counters_.scaled_steps), double(counters_.rejected_steps);
+  communicator.Broadcast(std::span<double>(state.data(), static_cast<size_t>(state.size())), 0);
+  proposal_ = state.head(p);
+  impl_.last_good_dynamics = state.segment(p, d);
+  counters_.euler_factor = state[p + d];
+  counters_.euler_checks = static_cast<long>(state[p + d + 1]);
+  counters_.projected_steps = static_cast<long>(state[p + d + 2]);
+  counters_.scaled_steps = static_cast<long>(state[p + d + 3]);
+  counters_.rejected_steps = static_cast<long>(state[p + d + 4]);
 }
 
 void Trainer::Impl::TrainingLoop::AcceptProposal(const BatchStats& stats) {
@@ -346,10 +407,32 @@ CallbackReturn Trainer::Impl::TrainingLoop::CallBatchCallback(const BatchStats& 
   TrainingProgress progress = Progress(TrainingEvent::kBatch);
   progress.batch_loss = stats.loss;
   progress.learning_rate = learning_rate;
-  return callback_ ? (*callback_)(progress) : CallbackReturn::kContinue;
+  const CallbackReturn answer = callback_ ? (*callback_)(progress) : CallbackReturn::kContinue;
+  return impl_.data_parallel() ? static_cast<CallbackReturn>(RootsNumber(static_cast<int>(answer))) : answer;
+}
+
+double Trainer::Impl::TrainingLoop::RootsNumber(double value) const {
+  if (!impl_.data_parallel()) return value;
+  impl_.communicator->Broadcast(std::span<double>(&value, 1), 0);
+  return value;
+}
+
+// Data-parallel: every rank's parameter hash, compared on every rank (so all stop together).
+void Trainer::Impl::TrainingLoop::CheckParametersAgree() const {
+  if (!impl_.data_parallel()) return;
+  const std::vector<std::uint64_t> hashes = impl_.communicator->AllGather(ParameterHash(impl_.parameters));
+  for (size_t r = 1; r < hashes.size(); ++r) {
+    if (hashes[r] == hashes[0]) continue;
+    throw std::runtime_error(fmt::format(
+        "data-parallel training: the parameters of rank {} differ from rank 0's at the end of epoch {} (hash "
+        "{:016x} against {:016x}); the ranks no longer train the same model, so the run stops (the last "
+        "checkpoint is kept)",
+        r, counters_.epoch + 1, hashes[r], hashes[0]));
+  }
 }
 
 bool Trainer::Impl::TrainingLoop::EndEpoch() {
+  CheckParametersAgree();
   SetTrainableParameters(impl_.network, impl_.parameters);
   counters_.euler_factor = EulerFactorBound(impl_.network);  // also when the guard is off: for the log
   const EpochEvaluation evaluation = EvaluateEpoch();
@@ -418,8 +501,9 @@ void Trainer::Impl::TrainingLoop::AdvanceEpoch() {
 }
 
 bool Trainer::Impl::TrainingLoop::CallEpochCallback(const TrainingProgress& progress) {
-  if (!callback_) return true;
-  const CallbackReturn answer = (*callback_)(progress);
+  if (!callback_ && !impl_.data_parallel()) return true;
+  CallbackReturn answer = callback_ ? (*callback_)(progress) : CallbackReturn::kContinue;
+  if (impl_.data_parallel()) answer = static_cast<CallbackReturn>(RootsNumber(static_cast<int>(answer)));
   if (answer == CallbackReturn::kAbort) {
     Abort();
     return false;

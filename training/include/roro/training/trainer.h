@@ -34,6 +34,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 #include "roro/training/checkpoint.h"
+#include "roro/training/communicator.h"
 #include "roro/training/dataset.h"
 #include "roro/training/progress.h"
 
@@ -214,8 +215,14 @@ class Trainer {
   /// @throws std::invalid_argument if the options are invalid, the data do not fit the network
   ///         (input size, classes, task, empty training set), or the run directory already holds
   ///         a checkpoint (resume it, or choose another directory).
+  ///
+  /// With a `communicator` of size R > 1 the run is data-parallel (communicator.h): every rank
+  /// builds its Trainer with the same arguments; only rank 0 creates and writes the run
+  /// directory. R = 1 (or none) is exactly the single-process run.
+  /// @throws std::invalid_argument also if R does not divide the batch size.
   Trainer(Network network, TrainingData data, TrainerOptions options,
-          nlohmann::json data_description = nlohmann::json::object());
+          nlohmann::json data_description = nlohmann::json::object(),
+          std::shared_ptr<Communicator> communicator = nullptr);
   /// Continues the run in `run_directory` from its checkpoint, with the run's pre-training
   /// certificate (certificate-before.json; a run from before that file existed gets it now, by a
   /// default certification of initial_model.json) and its allow_uncertified choice.
@@ -223,14 +230,18 @@ class Trainer {
   ///         allow it (a run started before the rule).
   /// @throws std::invalid_argument naming the file if the checkpoint or initial model is missing
   ///         or corrupt, or the data differ from the run's (fingerprint).
+  /// Any rank count that divides the batch size may resume (every rank reads the checkpoint;
+  /// only rank 0 trims metrics.jsonl and writes).
   static Trainer Resume(const std::string& run_directory, TrainingData data,
-                        const ResumeOverrides& overrides = {});
+                        const ResumeOverrides& overrides = {}, std::shared_ptr<Communicator> communicator = nullptr);
   ~Trainer();
   Trainer(Trainer&&) noexcept;
   Trainer& operator=(Trainer&&) noexcept;
 
   /// Trains until the epochs are done, the budget is spent, a callback stops it, or it diverges.
   /// Messages for people (guard actions, divergence) go to `messages` if given.
+  /// @throws std::runtime_error in a data-parallel run if the ranks' parameters differ at an
+  ///         epoch end (their hashes are compared; the message names the ranks and the epoch).
   [[nodiscard]] TrainingSummary Run(TrainingCallback* callback = nullptr,
                                     std::function<void(const std::string&)> messages = {});
 
@@ -248,6 +259,11 @@ class Trainer {
   /// Loss/accuracy of the current network on a data set, in eval_batch_size chunks.
   /// @throws std::invalid_argument if the data do not fit the network.
   EvaluationStats Evaluate(const SequenceDataset& data, bool confusion = false) const;
+
+  /// Test hook: adds `delta` to trainable parameter `index` of this rank only (so that the
+  /// cross-rank parameter check has something to find). Not for training.
+  /// @throws std::out_of_range if `index` is not a trainable parameter.
+  void PerturbParameterForTesting(long index, double delta);
 
  private:
   struct Impl;
@@ -277,6 +293,9 @@ void ReinitializeTrainedTensors(Network& network, std::uint64_t seed, double cou
 /// Checks that a data set fits the network (input size, output size/classes, labels in range,
 /// task) — @throws std::invalid_argument naming the data set and the mismatch.
 void CheckDataFitsNetwork(const SequenceDataset& data, const Network& network);
+
+/// FNV-1a over the bytes of `parameters`: what the ranks of a data-parallel run compare.
+std::uint64_t ParameterHash(const Eigen::VectorXd& parameters);
 
 /// Paths inside a run directory.
 std::string RunCheckpointPath(const std::string& run_directory);
