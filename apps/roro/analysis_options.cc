@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "roro/analysis/analysis_inputs.h"
 #include "roro/cli_support.h"
 #include "roro/command_registry.h"
 #include "roro/data_options.h"
@@ -57,14 +58,7 @@ Certificate ObtainCertificate(const Network& network, const CertificateFlags& fl
   if (!flags.certificate.empty()) {
     RequireExists(flags.certificate, "certificate file");
     Certificate certificate = LoadCertificate(flags.certificate);
-    if (certificate.model_sha256 != ModelSha256(network))
-      throw std::invalid_argument(flags.certificate + ": field 'model_sha256' names another model (" +
-                                  certificate.model_sha256 + ")");
-    if (certificate.verdict == Verdict::kCertified) {
-      const VerificationResult check = VerifyCertificate(network, certificate);
-      if (check.verdict != Verdict::kCertified)
-        throw std::invalid_argument(flags.certificate + ": does not verify for this model: " + check.reason);
-    }
+    RequireCertificateOfModel(network, certificate, flags.certificate);
     return certificate;
   }
   CertifyOptions options;

@@ -353,7 +353,9 @@ CertificationResult CertifyRun::Conclude(const NetworkCombination& combination) 
     return NotCertified("continuous-time contraction proven at rate " + std::to_string(combination.rate) +
                             ", but the Euler map at alpha = " + std::to_string(network_.alpha()) +
                             " is not proven contracting (factor bound " + std::to_string(claimed) +
-                            ", largest certified alpha " + std::to_string(c.max_alpha) + ")",
+                            (options_.compute_max_alpha ? ", largest certified alpha " + std::to_string(c.max_alpha)
+                                                        : std::string()) +
+                            ")",
                         network_.alpha());
   }
   c.verdict = Verdict::kCertified;  // the re-check only looks at certificates that claim it

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "module_proofs.h"
 #include "rigorous_arithmetic.h"
@@ -55,6 +56,75 @@ SymmetricEigenProof ProveSymmetricEigenMetric(const Eigen::Ref<const Eigen::Matr
   proof.proven = proof.rate > 0;
   if (!proof.proven)
     proof.message = "eigen-metric: the sector LMI at rate " + std::to_string(1.0 - g * c) +
+                    " (and below) was not proven in floating point";
+  return proof;
+}
+
+EigenFamilyRate BestEigenFamilyRate(const Eigen::Ref<const Eigen::VectorXd>& eigenvalues,
+                                    const Eigen::Ref<const Eigen::VectorXd>& metric_eigenvalues, double g) {
+  EigenFamilyRate best;
+  const Eigen::Index n = eigenvalues.size();
+  if (n == 0 || metric_eigenvalues.size() != n || !(g > 0) || !eigenvalues.allFinite() ||
+      !metric_eigenvalues.allFinite() || !(metric_eigenvalues.minCoeff() > 0))
+    return best;
+  // Largest block term at multiplier t: max_k (m_k lambda_k + g t)^2 / (4 m_k t).
+  const auto worst = [&](double t) {
+    double largest = 0;
+    for (Eigen::Index k = 0; k < n; ++k) {
+      const double m = metric_eigenvalues(k);
+      const double off = m * eigenvalues(k) + g * t;
+      largest = std::max(largest, off * off / (4.0 * m * t));
+    }
+    return largest;
+  };
+  // Every term is smallest near t = m_k |lambda_k| / g: search a bracket around those.
+  double low = std::numeric_limits<double>::infinity(), high = 0;
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const double centre = metric_eigenvalues(k) * std::max(std::abs(eigenvalues(k)), kFloor) / g;
+    low = std::min(low, centre);
+    high = std::max(high, centre);
+  }
+  double a = std::log(low) - 2.0, b = std::log(high) + 2.0;
+  constexpr double kGolden = 0.6180339887498949;
+  double x1 = b - kGolden * (b - a), x2 = a + kGolden * (b - a);
+  double f1 = worst(std::exp(x1)), f2 = worst(std::exp(x2));
+  for (int iteration = 0; iteration < 80 && b - a > 1e-12; ++iteration) {
+    if (f1 <= f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - kGolden * (b - a);
+      f1 = worst(std::exp(x1));
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + kGolden * (b - a);
+      f2 = worst(std::exp(x2));
+    }
+  }
+  best.multiplier = std::exp(0.5 * (a + b));
+  best.rate = 1.0 - worst(best.multiplier);
+  return best;
+}
+
+SymmetricEigenProof ProveInEigenFamilyMetric(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& metric,
+                                             const Eigen::Ref<const Eigen::VectorXd>& eigenvalues,
+                                             const Eigen::Ref<const Eigen::VectorXd>& metric_eigenvalues) {
+  SymmetricEigenProof proof;
+  const EigenFamilyRate family = BestEigenFamilyRate(eigenvalues, metric_eigenvalues, g);
+  if (!(family.rate > 0)) {
+    proof.message = "eigen family: no positive rate with a constant sector multiplier in this metric";
+    return proof;
+  }
+  proof.metric = metric;
+  proof.multiplier = Eigen::VectorXd::Constant(weights.rows(), family.multiplier);
+  proof.claimed_rate = family.rate;
+  proof.rate = ProveSectorRateWithMultiplier(weights, g, metric, proof.multiplier, family.rate);
+  proof.proven = proof.rate > 0;
+  if (!proof.proven)
+    proof.message = "eigen family: the sector LMI at rate " + std::to_string(family.rate) +
                     " (and below) was not proven in floating point";
   return proof;
 }

@@ -32,6 +32,29 @@ struct SymmetricEigenProof {
 /// symmetric, when g lambda_max(W) >= 1, or when the rigorous check fails.
 SymmetricEigenProof ProveSymmetricEigenMetric(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g);
 
+/// The eigen family of a symmetric W = Q diag(lambda) Q^T: metrics M = Q diag(m) Q^T, m > 0 (the
+/// metrics that commute with W; the eigen-metric above is one of them). With the constant sector
+/// multiplier T = t I the sector LMI splits into the same 2x2 blocks as above, so M contracts at
+///   r(t) = 1 - max_k (m_k lambda_k + g t)^2 / (4 m_k t)
+/// and each term is convex in t > 0 (m_k lambda_k^2 / (4 t) + g lambda_k / 2 + g^2 t / (4 m_k)).
+/// The best t is found by a golden-section search on log t (the maximum of convex functions is
+/// unimodal). Floating-point figures: the caller proves the rate with CheckSectorLmi.
+struct EigenFamilyRate {
+  double rate = 0;        ///< r(t) at the best t (<= 0: no positive rate with a constant multiplier)
+  double multiplier = 0;  ///< the best t
+};
+EigenFamilyRate BestEigenFamilyRate(const Eigen::Ref<const Eigen::VectorXd>& eigenvalues,
+                                    const Eigen::Ref<const Eigen::VectorXd>& metric_eigenvalues, double g);
+
+/// Proves the rate of a symmetric W in a metric of its eigen family (`metric` = Q diag(m) Q^T as
+/// computed, `eigenvalues` the lambda_k of W in the same order as m): the best constant multiplier
+/// (BestEigenFamilyRate), then CheckSectorLmi a little below its rate. Not proven when m is not
+/// positive or no positive rate is proven.
+SymmetricEigenProof ProveInEigenFamilyMetric(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,
+                                             const Eigen::Ref<const Eigen::MatrixXd>& metric,
+                                             const Eigen::Ref<const Eigen::VectorXd>& eigenvalues,
+                                             const Eigen::Ref<const Eigen::VectorXd>& metric_eigenvalues);
+
 /// The best rate that CheckSectorLmi proves for `metric` with the multiplier of `proof` (a stored
 /// copy of the eigen-metric): tries the claimed rate, then slightly lower ones. 0 if none.
 double ProveSectorRateWithMultiplier(const Eigen::Ref<const Eigen::MatrixXd>& weights, double g,

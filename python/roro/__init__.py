@@ -13,6 +13,7 @@ The same C++ libraries as the ``roro`` command line, with numpy in and out::
     traj = roro.simulate(net, inputs)                     # inputs: (T, batch, d_in) float32
     run = roro.train(net, data="fashion-mnist", epochs=1, batch=64, lr=2e-3, out="run/")
     acc = roro.evaluate(run.model, data="fashion-mnist").accuracy
+    dyn = roro.analyze_dynamics(run.model, data="fashion-mnist")   # observed vs certified rates
 
 Bad input raises ValueError with the library's message (naming the field and the value); a missing
 file raises FileNotFoundError, a file that cannot be written OSError. A refuted model is a result
@@ -43,6 +44,7 @@ from ._certify import certify, load_certificate, verify
 from ._simulate import SimulationResult, simulate
 from ._train import Trainer, TrainingDiverged, TrainingRun, data_spec, evaluate, resume, train
 from ._torch import from_torch_state_dict
+from ._analyze import AnalysisResult, analyze_dynamics, analyze_gradient_flow, analyze_similarity, lesion
 
 __version__ = "0.1.0"
 
@@ -50,6 +52,7 @@ __all__ = [
     "build", "load", "from_arrays", "from_torch_state_dict", "export", "import_npy",
     "certify", "verify", "load_certificate",
     "simulate", "SimulationResult",
+    "analyze_dynamics", "analyze_similarity", "analyze_gradient_flow", "lesion", "AnalysisResult",
     "data_spec", "train", "resume", "evaluate", "Trainer", "TrainingRun", "TrainingDiverged",
     "Network", "Module", "CertificationResult", "Certificate", "ModuleResult", "ModuleCertificate",
     "RefutationWitness", "VerificationResult", "CertifyOptions", "DataSpec", "TrainerOptions",

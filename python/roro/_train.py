@@ -81,9 +81,14 @@ def _network(model):
 def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay, lr_milestones, clip,
                      weight_decay, time_budget, threads, seed, coupling_init_scale, checkpoint_every, eval_batch,
                      test_every_epoch, euler_guard, euler_cap, euler_keep_margin, euler_check_every,
-                     euler_guard_mode, log_every, lr_coupling=None, lr_modules=None,
-                     weight_decay_coupling=None, weight_decay_modules=None):
+                     euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0,
+                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None):
     options = _roro.TrainerOptions()
+    options.allow_uncertified = allow_uncertified
+    certify_options = options.certify
+    certify_options.use_sdp = use_sdp
+    certify_options.timeout_seconds = certify_timeout
+    options.certify = certify_options
     options.epochs = epochs
     options.batch_size = batch
     settings = options.optimizer
@@ -159,15 +164,16 @@ class Trainer:
                  schedule="constant", lr_decay=0.1, lr_milestones=(), clip=0.0, weight_decay=0.0, time_budget=0.0,
                  threads=0, seed=None, keep_init=False, coupling_init_scale=0.1, checkpoint_every=0,
                  eval_batch=256, test_every_epoch=False, euler_guard=True, euler_cap=0.0, euler_keep_margin=0.5,
-                 euler_check_every=1, euler_guard_mode="project", log_every=20, lr_coupling=None,
-                 lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None, **data_options):
+                 euler_check_every=1, euler_guard_mode="project", log_every=20, allow_uncertified=False,
+                 use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None,
+                 weight_decay_coupling=None, weight_decay_modules=None, **data_options):
         spec = _spec(data, data_options)
         options = _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay,
                                    lr_milestones, clip, weight_decay, time_budget, threads, seed,
                                    coupling_init_scale, checkpoint_every, eval_batch, test_every_epoch,
                                    euler_guard, euler_cap, euler_keep_margin, euler_check_every,
-                                   euler_guard_mode, log_every, lr_coupling, lr_modules,
-                                   weight_decay_coupling, weight_decay_modules)
+                                   euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout,
+                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules)
         network = _network(model)
         if seed is not None and not keep_init:
             network = _roro.reinitialize_trained_tensors(network, seed, coupling_init_scale)
@@ -240,6 +246,13 @@ class Trainer:
         """The Euler factor bound of the initial model (the guard's reference)."""
         return self._impl.initial_euler_factor
 
+    @property
+    def pre_training_certification(self):
+        """The CertificationResult of the initial model, computed before training
+        (RUN/certificate-before.json). A model that is not certified is refused at construction
+        unless allow_uncertified."""
+        return self._impl.pre_training_certification
+
     def evaluate(self, split="test", confusion=False):
         """Loss/accuracy of the current network on a split ("test", "validation", "train") of the
         run's data. Returns EvaluationStats."""
@@ -307,8 +320,9 @@ def train(model, data, *, out=None, seed=None, keep_init=False, coupling_init_sc
           use_sdp=True, certify_timeout=60.0, on_progress=None, on_message=None, **options):
     """Trains a Sparse Combo Net the way `roro train` does, and certifies the result.
 
-    Steps: re-draw B, W_in, W_out from ``seed`` (if given and not keep_init), certify (a refuted
-    model is refused unless allow_uncertified), train (Trainer.run: GIL released, on_progress
+    Steps: re-draw B, W_in, W_out from ``seed`` (if given and not keep_init), certify (the Trainer does
+    it and writes RUN/certificate-before.json; a refuted or inconclusive model is refused unless
+    allow_uncertified), train (Trainer.run: GIL released, on_progress
     may stop it, Ctrl-C stops it cleanly and raises KeyboardInterrupt), certify the trained model,
     write RUN/certificate.json, verify it. The same model, seed and threads give the same
     model.json and certificate.json bytes as `roro train`.
@@ -318,7 +332,8 @@ def train(model, data, *, out=None, seed=None, keep_init=False, coupling_init_sc
         data: a source name with data options as keywords (see data_spec), or a DataSpec.
         out: run directory (None: nothing on disk).
         seed, keep_init, coupling_init_scale: see Trainer.
-        allow_uncertified: train a model whose certification is refuted.
+        allow_uncertified: train a model that is not certified before training (refuted or
+            inconclusive); the run records it (metrics.jsonl, summary.allow_uncertified).
         use_sdp, certify_timeout: options of the certifications before and after.
         on_progress, on_message: see Trainer.run.
         **options: epochs, batch, lr, optimizer, clip, time_budget, threads, ... (see Trainer)
@@ -328,8 +343,8 @@ def train(model, data, *, out=None, seed=None, keep_init=False, coupling_init_sc
         TrainingRun (summary, model, certificate, verification, initial_certificate, out).
 
     Raises:
-        ValueError: bad options or data, a run directory already holding a run, or a refuted
-            model without allow_uncertified.
+        ValueError: bad options or data, a run directory already holding a run, or a model that
+            is not certified (refuted or inconclusive) without allow_uncertified.
         TrainingDiverged: NaN/Inf during training (the last good checkpoint is kept).
     """
     network = _network(model)
@@ -340,12 +355,11 @@ def train(model, data, *, out=None, seed=None, keep_init=False, coupling_init_sc
     if out is not None and os.path.exists(_roro.run_paths(os.fspath(out))["checkpoint"]):
         raise ValueError(f"{os.fspath(out)} already holds a run (checkpoint.json): use roro.resume("
                          f"{os.fspath(out)!r}) or another out")
-    before = certify(network, use_sdp=use_sdp, timeout=certify_timeout)
-    if before.verdict == "refuted" and not allow_uncertified:
-        raise ValueError(f"refusing to train a refuted model ({before.reason}); pass allow_uncertified=True "
-                         f"to train it anyway")
+    # The Trainer certifies first (RUN/certificate-before.json) and refuses an uncertified model.
     trainer = Trainer(network, spec, out=out, seed=seed, keep_init=True, coupling_init_scale=coupling_init_scale,
+                      allow_uncertified=allow_uncertified, use_sdp=use_sdp, certify_timeout=certify_timeout,
                       **options)
+    before = trainer.pre_training_certification
     summary = trainer.run(on_progress, on_message)
     return _finish(trainer, summary, before, use_sdp, certify_timeout)
 

@@ -9,6 +9,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include "roro/training/datasets.h"
+
 namespace roro::python_internal {
 
 namespace py = pybind11;
@@ -18,6 +20,14 @@ void BindIo(py::module_& m);        // io.cc: model and certificate files, .npy 
 void BindCertify(py::module_& m);   // certify.cc: certify, verify and their results
 void BindSimulate(py::module_& m);  // simulate.cc: the Euler map on numpy inputs
 void BindTrain(py::module_& m);     // train.cc: data specs, trainer options, Trainer, evaluate
+void BindAnalyze(py::module_& m);   // analyze.cc: analyze_dynamics / _similarity / _gradient_flow, lesion
+
+/// Checks a split name before any data is loaded (train.cc): "test", "validation" (which needs a
+/// validation set) or "train", and that the spec is valid.
+/// @throws std::invalid_argument naming what is wrong.
+void RequireSplit(const DataSpec& spec, const std::string& split);
+/// The split `split` of loaded data (RequireSplit, then non-empty). @throws std::invalid_argument.
+const SequenceDataset& SplitOf(const DataSplits& data, const DataSpec& spec, const std::string& split);
 
 /// A certificate's name field (method, metric_source, coupling_rule) as Python text. Those fields
 /// are strings today and become enums with a ToString overload: this serves both, so the switch

@@ -18,4 +18,5 @@ PYBIND11_MODULE(_roro, m) {
   BindCertify(m);
   BindSimulate(m);
   BindTrain(m);
+  BindAnalyze(m);
 }

@@ -73,20 +73,33 @@ class PythonTrainer {
   std::optional<Trainer> trainer_;
 };
 
+}  // namespace
+
+void RequireSplit(const DataSpec& spec, const std::string& split) {
+  std::string error;
+  if (!spec.IsValid(&error)) throw std::invalid_argument(error);
+  if (split != "test" && split != "validation" && split != "train")
+    throw std::invalid_argument("split '" + split + "': expected \"test\", \"validation\" or \"train\"");
+  if (split == "validation" && spec.validation == 0)
+    throw std::invalid_argument("split \"validation\" needs a validation set (val=N)");
+}
+
+const SequenceDataset& SplitOf(const DataSplits& data, const DataSpec& spec, const std::string& split) {
+  RequireSplit(spec, split);
+  const SequenceDataset& set = split == "test" ? data.test : split == "validation" ? data.validation : data.train;
+  if (set.count() == 0) throw std::invalid_argument("the " + split + " split of " + spec.source + " is empty");
+  return set;
+}
+
+namespace {
+
 /// `roro eval`'s checks and call (apps/roro/commands/eval.cc), data loaded without the GIL.
 EvaluationStats EvaluateOnData(const Network& network, const DataSpec& spec, const std::string& split, int threads,
                                int batch, bool confusion) {
-  if (split != "test" && split != "validation" && split != "train")
-    throw std::invalid_argument("split '" + split + "': expected \"test\", \"validation\" or \"train\"");
-  std::string error;
-  if (!spec.IsValid(&error)) throw std::invalid_argument(error);
-  if (split == "validation" && spec.validation == 0)
-    throw std::invalid_argument("split \"validation\" needs a validation set (val=N)");
+  RequireSplit(spec, split);
   py::gil_scoped_release release;
   const DataSplits data = LoadData(spec);
-  const SequenceDataset& set = split == "test" ? data.test : split == "validation" ? data.validation : data.train;
-  if (set.count() == 0) throw std::invalid_argument("the " + split + " split of " + spec.source + " is empty");
-  return EvaluateNetwork(network, set, threads, batch, confusion);
+  return EvaluateNetwork(network, SplitOf(data, spec, split), threads, batch, confusion);
 }
 
 py::dict DatasetShape(const SequenceDataset& set) {
@@ -192,6 +205,12 @@ void BindOptions(py::module_& m) {
       .def_readwrite("log_every", &TrainerOptions::log_every,
                      "A progress line in metrics.jsonl every this many steps (0 = none).")
       .def_readwrite("eval_batch_size", &TrainerOptions::eval_batch_size, "Evaluation batch size.")
+      .def_readwrite("certify", &TrainerOptions::certify,
+                     "CertifyOptions of the certification before training (the Trainer refuses a model it does not "
+                     "certify, unless allow_uncertified).")
+      .def_readwrite("allow_uncertified", &TrainerOptions::allow_uncertified,
+                     "Train a model that is not certified before training (refuted or inconclusive); the run records "
+                     "it (metrics.jsonl start/end lines, summary). Kept by resume.")
       .def_readwrite("evaluate_test_each_epoch", &TrainerOptions::evaluate_test_each_epoch,
                      "Evaluate the test set after every epoch.")
       .def("is_valid", [](const TrainerOptions& o) {
@@ -297,6 +316,13 @@ void BindResults(py::module_& m) {
       .def_readonly("sequences_per_second", &TrainingSummary::sequences_per_second,
                     "Training throughput of this session.")
       .def_readonly("model_path", &TrainingSummary::model_path, "Where model.json was written (empty if not).")
+      .def_property_readonly(
+          "pre_training_verdict", [](const TrainingSummary& s) { return std::string(ToString(s.pre_training_verdict)); },
+          "Verdict of the initial model's certificate (RUN/certificate-before.json).")
+      .def_readonly("allow_uncertified", &TrainingSummary::allow_uncertified,
+                    "Whether the run was allowed to train a model that is not certified.")
+      .def_property_readonly("trained_uncertified", &TrainingSummary::trained_uncertified,
+                             "True if the model trained was not certified before training.")
       .def_property_readonly("ok", &TrainingSummary::ok, "False when the run diverged or was aborted.")
       .def("brief_report", &TrainingSummary::BriefReport)
       .def("full_report", &TrainingSummary::FullReport)
@@ -311,8 +337,9 @@ void BindTrainer(py::module_& m) {
   py::class_<PythonTrainer>(m, "Trainer", "A training run: roro.Trainer in the package wraps this one.")
       .def(py::init<Network, const DataSpec&, const TrainerOptions&>(), py::arg("network"), py::arg("data"),
            py::arg("options"),
-           "Loads the data and prepares a fresh run. Raises ValueError if the options are invalid, the data do not "
-           "fit the network, or the run directory already holds a checkpoint.")
+           "Loads the data, certifies the initial model and prepares a fresh run. Raises ValueError if the options are "
+           "invalid, the data do not fit the network, the run directory already holds a checkpoint, or the model is "
+           "not certified and options.allow_uncertified is False (the message says why).")
       .def_static("resume", &PythonTrainer::Resume, py::arg("run_directory"), py::arg("overrides") = ResumeOverrides{},
                   "Continues the run in run_directory from its checkpoint (the data its checkpoint names).")
       .def("run", &PythonTrainer::Run, py::arg("on_progress") = py::none(), py::arg("on_message") = py::none(),
@@ -328,6 +355,10 @@ void BindTrainer(py::module_& m) {
       .def_property_readonly("epoch", [](const PythonTrainer& t) { return t.trainer().counters().epoch; })
       .def_property_readonly("initial_euler_factor",
                              [](const PythonTrainer& t) { return t.trainer().initial_euler_factor(); })
+      .def_property_readonly(
+          "pre_training_certification", [](const PythonTrainer& t) { return t.trainer().pre_training_certification(); },
+          "The CertificationResult of the initial model (RUN/certificate-before.json); after resume, the verdict and "
+          "certificate read from that file.")
       .def(
           "evaluate",
           [](const PythonTrainer& t, const std::string& split, bool confusion) {

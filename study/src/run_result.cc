@@ -122,6 +122,7 @@ nlohmann::json RunResultToJson(const RunResult& r) {
       {"certificate",
        {{"verdict", r.verdict}, {"rate", NumberOrNull(r.rate)}, {"euler_factor", NumberOrNull(r.euler_factor)},
         {"reason", r.verdict_reason}}},
+      {"certificate_before", {{"verdict", r.pre_training_verdict}, {"allow_uncertified", r.allow_uncertified}}},
       {"removal", nullptr}};
   if (r.removal) {
     const RemovalSummary& s = *r.removal;
@@ -143,7 +144,8 @@ RunResult RunResultFromJson(const nlohmann::json& json, const std::string& sourc
   const JsonField document(json, source);
   topology_internal::CheckFormatTag(document, "roro-run-result", kRunResultFormatVersion);
   document.ExpectObject({"format", "version", "point", "trainable_parameters", "frozen_parameters", "training", "test",
-                         "certificate", "removal"});
+                         "certificate", "removal"},
+                        {"certificate_before"});  // absent in files from before pre-training certification
   RunResult r;
   r.point = ReadPoint(document["point"]);
   r.trainable_parameters = document["trainable_parameters"].As<long>();
@@ -151,6 +153,15 @@ RunResult RunResultFromJson(const nlohmann::json& json, const std::string& sourc
   ReadTraining(document["training"], &r);
   ReadTest(document["test"], &r);
   ReadCertificateSummary(document["certificate"], &r);
+  if (const auto before = document.Find("certificate_before")) {
+    before->ExpectObject({"verdict", "allow_uncertified"});
+    const JsonField verdict = (*before)["verdict"];
+    r.pre_training_verdict = verdict.String();
+    if (r.pre_training_verdict != "certified" && r.pre_training_verdict != "refuted" &&
+        r.pre_training_verdict != "inconclusive")
+      verdict.FailWithValue("expected certified, refuted or inconclusive");
+    r.allow_uncertified = (*before)["allow_uncertified"].Boolean();
+  }
   if (const JsonField removal = document["removal"]; !removal.is_null()) r.removal = ReadRemoval(removal);
   return r;
 }

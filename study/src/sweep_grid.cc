@@ -267,7 +267,13 @@ std::vector<SweepPoint> ExpandSweepGrid(const SweepGrid& grid) {
               point.train.seed = seed;
               point.train.reinitialize = false;
               point.free_coupling = coupling == "free";
-              if (point.free_coupling) point.train.euler_guard.enabled = false;
+              point.train.certify = grid.certify;
+              // The free baseline is not constrained to contract: it trains whatever its start
+              // certifies to, and its point.json, result and report say so (allow_uncertified).
+              if (point.free_coupling) {
+                point.train.euler_guard.enabled = false;
+                point.train.allow_uncertified = true;
+              }
               StudyPointLabels& l = point.labels;
               l.topology = spec.name;
               l.hubs = spec.name == "gw" ? spec.hubs : 0;

@@ -112,8 +112,15 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
     options.run_directory = run;
     if (threads > 0) options.threads = threads;
     log(fmt::format("{}: {} modules, {} trainable parameters, {} coupling", point.labels.id, network.module_count(),
-                    network.trainable_parameter_count(), point.free_coupling ? "free (unconstrained) L" : "metric-skew"));
+                    network.trainable_parameter_count(),
+                    point.free_coupling ? "free (unconstrained) L, allow_uncertified" : "metric-skew"));
+    // Certified before training (RUN/certificate-before.json); an uncertified stable point is
+    // refused (UncertifiedModelError: the point fails with the reason, and stays pending).
     trainer.emplace(std::move(network), training_data, options, DataSpecToJson(grid.data));
+    const CertificationResult& before = trainer->pre_training_certification();
+    log(fmt::format("{}: pre-training certificate {}{}{}", point.labels.id, ToString(before.verdict),
+                    before.reason.empty() ? "" : " (" + before.reason + ")",
+                    before.verdict != Verdict::kCertified ? "; trained anyway (allow_uncertified)" : ""));
   }
   const TrainingSummary summary = trainer->Run(nullptr, log);
   log(summary.BriefReport());
@@ -135,6 +142,8 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
   result.rejected_steps = static_cast<long>(NumberOr(last_epoch, "rejected_steps", summary.rejected_steps));
   result.scaled_steps = static_cast<long>(NumberOr(last_epoch, "scaled_steps", summary.scaled_steps));
   result.projected_steps = static_cast<long>(NumberOr(last_epoch, "projected_steps", summary.projected_steps));
+  result.pre_training_verdict = std::string(ToString(trainer->pre_training_certification().verdict));
+  result.allow_uncertified = trainer->options().allow_uncertified;
   if (data.test.count() > 0) {
     const EvaluationStats test = summary.test ? *summary.test : trainer->Evaluate(data.test);
     result.test_accuracy = test.accuracy;

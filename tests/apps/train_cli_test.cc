@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "roro/contraction/certify.h"
 #include "roro/topology/model_file.h"
 #include "roro/topology/network_builder.h"
@@ -75,9 +77,14 @@ TEST(TrainCliTest, TrainsCertifiesAndWritesTheRunFiles) {
   EXPECT_TRUE(Contains(result.out, "post-training certification: certified")) << result.out;
   EXPECT_TRUE(Contains(result.out, "verification: certified")) << result.out;
   EXPECT_TRUE(Contains(result.out, "training completed")) << result.out;
-  for (const char* name : {"initial_model.json", "checkpoint.json", "metrics.jsonl", "model.json", "certificate.json"})
+  for (const char* name : {"certificate-before.json", "initial_model.json", "checkpoint.json", "metrics.jsonl",
+                           "model.json", "certificate.json"})
     EXPECT_TRUE(fs::exists(run + "/" + name)) << name;
-  EXPECT_EQ(ListFiles(run).size(), 5u);  // nothing else (no temporary files)
+  EXPECT_EQ(ListFiles(run).size(), 6u);  // nothing else (no temporary files)
+  // The pre-training certificate speaks for (and verifies) the model training started from.
+  EXPECT_EQ(VerifyCertificate(LoadModel(run + "/initial_model.json"), LoadCertificate(run + "/certificate-before.json"))
+                .verdict,
+            Verdict::kCertified);
   // The certificate on disk verifies the model on disk.
   const Network trained = LoadModel(run + "/model.json");
   EXPECT_EQ(VerifyCertificate(trained, LoadCertificate(run + "/certificate.json")).verdict, Verdict::kCertified);
@@ -208,7 +215,7 @@ TEST(TrainCliTest, MissingOrCorruptInputsAreClearErrorsAndWriteNothing) {
   EXPECT_FALSE(fs::exists(run));
 }
 
-TEST(TrainCliTest, RefusesARefutedModelUnlessAllowed) {
+TEST(TrainCliTest, RefusesARefutedModelWithExit2UnlessAllowed) {
   TempDir dir;
   // One dense module W = 1.5 I: at the vertex D = I the Jacobian -I + W D has eigenvalue 0.5 > 0.
   Network unstable = NetworkBuilder()
@@ -221,17 +228,55 @@ TEST(TrainCliTest, RefusesARefutedModelUnlessAllowed) {
   const std::string model = dir.File("unstable.json"), run = dir.File("run");
   SaveModel(unstable, model);
   CliRun result = RunCli(TrainArgs(model, run, 1));
-  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
   EXPECT_TRUE(Contains(result.out, "pre-training certification: refuted")) << result.out;
+  EXPECT_TRUE(Contains(result.err, "refusing to train a model that is not certified")) << result.err;
   EXPECT_TRUE(Contains(result.err, "--allow-uncertified")) << result.err;
-  EXPECT_FALSE(fs::exists(run));
+  // Only the pre-training certificate, which says why.
+  ASSERT_EQ(ListFiles(run).size(), 1u);
+  EXPECT_EQ(fs::path(ListFiles(run)[0]).filename(), "certificate-before.json");
+  EXPECT_EQ(LoadCertificate(run + "/certificate-before.json").verdict, Verdict::kRefuted);
 
   result = RunCli(With(TrainArgs(model, run, 1), "--allow-uncertified"));
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;  // trained, and still refuted (W is frozen)
+  EXPECT_TRUE(Contains(result.out, "training an uncertified model (--allow-uncertified)")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "UNCERTIFIED: the model was refuted before training")) << result.out;
   EXPECT_TRUE(Contains(result.err, "Euler guard off")) << result.err;
   EXPECT_TRUE(Contains(result.out, "post-training certification: refuted")) << result.out;
   EXPECT_TRUE(fs::exists(run + "/model.json"));
   EXPECT_EQ(LoadCertificate(run + "/certificate.json").verdict, Verdict::kRefuted);
+  const std::string metrics = ReadFile(run + "/metrics.jsonl");
+  const nlohmann::json start = nlohmann::json::parse(metrics.substr(0, metrics.find('\n')));
+  EXPECT_EQ(start["type"], "start");
+  EXPECT_EQ(start["allow_uncertified"], true);
+  EXPECT_EQ(start["pre_training_verdict"], "refuted");
+
+  // A resumed run keeps its choice: the flag is not accepted with --resume.
+  result = RunCli({"train", "--resume", run, "--epochs", "2", "--allow-uncertified"});
+  EXPECT_EQ(result.exit_code, 64) << result.out << result.err;
+  EXPECT_TRUE(Contains(result.err, "keeps its --allow-uncertified choice")) << result.err;
+}
+
+TEST(TrainCliTest, RefusesAnInconclusiveModelWithExit2UnlessAllowed) {
+  TempDir dir;
+  // Contracting (Tier 2 proves it), but no Tier-1 metric does: inconclusive under --no-sdp.
+  Eigen::MatrixXd w(2, 2);
+  w << -5.0, -4.9, -4.89, -5.0;
+  const Network network =
+      NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetInputSize(2).SetOutputSize(1).Build();
+  const std::string model = dir.File("inconclusive.json"), run = dir.File("run");
+  SaveModel(network, model);
+  CliRun result = RunCli(TrainArgs(model, run, 1));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_TRUE(Contains(result.out, "pre-training certification: inconclusive")) << result.out;
+  EXPECT_TRUE(Contains(result.err, "pre-training certification is inconclusive")) << result.err;
+  EXPECT_FALSE(fs::exists(run + "/initial_model.json"));
+  EXPECT_EQ(LoadCertificate(run + "/certificate-before.json").verdict, Verdict::kInconclusive);
+
+  result = RunCli(With(TrainArgs(model, run, 1), "--allow-uncertified"));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;  // trained; the result is still inconclusive
+  EXPECT_TRUE(Contains(result.out, "UNCERTIFIED: the model was inconclusive before training")) << result.out;
+  EXPECT_TRUE(fs::exists(run + "/model.json"));
 }
 
 TEST(TrainCliTest, EvalPrintsAConfusionMatrixForClassification) {

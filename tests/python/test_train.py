@@ -222,9 +222,27 @@ def test_evaluate_matches_roro_eval(cli, model, tmp_path):
 def test_a_refuted_model_is_not_trained(tmp_path):
     refuted = roro.from_arrays(W_blocks=[2.0 * np.eye(4), 0.1 * np.eye(4)], L=np.zeros((8, 8)),
                                W_in=np.zeros((8, 8)), W_out=np.zeros((8, 8)), alpha=0.1)
-    with pytest.raises(ValueError, match=r"refusing to train a refuted model \(.*\); pass allow_uncertified=True"):
+    with pytest.raises(ValueError, match=r"refusing to train a model that is not certified: the pre-training "
+                                         r"certification is refuted \(.*\).*allow_uncertified"):
         roro.train(refuted, "copy", **DATA, epochs=1, out=tmp_path / "run")
-    assert not os.path.exists(tmp_path / "run")
+    # Only the pre-training certificate, which says why.
+    assert os.listdir(tmp_path / "run") == ["certificate-before.json"]
+
+
+def test_allow_uncertified_trains_and_the_run_records_it(tmp_path):
+    refuted = roro.from_arrays(W_blocks=[2.0 * np.eye(4), 0.1 * np.eye(4)], L=np.zeros((8, 8)),
+                               W_in=np.zeros((8, 8)), W_out=np.zeros((8, 8)), alpha=0.1)
+    run = roro.train(refuted, "copy", **DATA, epochs=1, threads=1, out=tmp_path / "run", allow_uncertified=True)
+    assert run.initial_certificate.verdict == "refuted"
+    assert run.summary.pre_training_verdict == "refuted"
+    assert run.summary.allow_uncertified and run.summary.trained_uncertified
+    assert "UNCERTIFIED: the model was refuted before training" in run.summary.brief_report()
+    with open(tmp_path / "run" / "metrics.jsonl") as log:
+        lines = [json.loads(line) for line in log]
+    assert lines[0]["type"] == "start" and lines[0]["allow_uncertified"] is True
+    assert lines[-1]["type"] == "end" and lines[-1]["pre_training_verdict"] == "refuted"
+    options = roro.Trainer.resume(tmp_path / "run", epochs=2)._impl.options
+    assert options.allow_uncertified  # resume keeps the run's choice
 
 
 @pytest.mark.parametrize("keywords,error,message", [

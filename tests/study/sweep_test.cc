@@ -47,6 +47,10 @@ TEST(SweepGridTest, ExpandsTheProductWithReadableIdsAndSkipsFreeCouplingWithoutC
   const SweepPoint& free = points[3];
   EXPECT_TRUE(free.free_coupling);
   EXPECT_FALSE(free.train.euler_guard.enabled);  // the unconstrained baseline has no guard
+  EXPECT_TRUE(free.train.allow_uncertified);      // ... and may start uncertified, visibly
+  EXPECT_EQ(free.ToJson()["train"]["allow_uncertified"], true);
+  EXPECT_FALSE(points[0].train.allow_uncertified);
+  EXPECT_FALSE(points[0].train.certify.use_sdp);  // the grid's certification settings, before training too
   EXPECT_EQ(free.train.seed, 2u);
   EXPECT_EQ(free.recipe.seed, 2u);
   EXPECT_EQ(points[4].recipe.topology.name, "gw");
@@ -151,6 +155,44 @@ TEST(SweepRunnerTest, RunsAPointEndToEndAndRecordsEveryFigure) {
   const RunResult loaded = LoadRunResult(RunResultPath(run));
   EXPECT_EQ(RunResultToJson(loaded), RunResultToJson(result));
   EXPECT_NE(log.find("certificate certified"), std::string::npos);
+}
+
+TEST(SweepRunnerTest, EveryPointIsCertifiedBeforeTrainingAndAnUncertifiedStablePointIsRefused) {
+  TempDir dir;
+  const std::string study = dir.File("study");
+  nlohmann::json json = TinyGridJson();
+  json.erase("removal");
+  SweepGrid grid = SweepGridFromJson(json, "grid.json");
+  const std::vector<SweepPoint> points = ExpandSweepGrid(grid);
+  PrepareStudyDirectory(grid, study);
+  const DataSplits data = LoadData(grid.data);
+  const auto quiet = [](const std::string&) {};
+  for (const SweepPoint* point : {&points[0], &points[1]}) {  // all, stable / free, seed 1
+    const RunResult result = RunSweepPoint(grid, *point, data, study, 1, quiet);
+    const std::string run = StudyRunDirectory(study, point->labels.id);
+    const Certificate before = LoadCertificate(RunCertificateBeforePath(run));
+    EXPECT_EQ(result.pre_training_verdict, std::string(ToString(before.verdict)));
+    EXPECT_EQ(result.allow_uncertified, point->free_coupling);
+    EXPECT_EQ(LoadRunResult(RunResultPath(run)).allow_uncertified, point->free_coupling);
+    if (!point->free_coupling) EXPECT_EQ(before.verdict, Verdict::kCertified);
+  }
+  // A stable point whose model the checker cannot certify (Euler step 1 with a large coupling: the
+  // Euler map is not proven to contract) is refused
+  // with the reason, keeps only its pre-training certificate, and stays pending.
+  SweepPoint big_step = points[4];
+  big_step.recipe.alpha = 1.0;
+  big_step.recipe.coupling_init_scale = 50;
+  big_step.labels.id = "big_step";
+  try {
+    (void)RunSweepPoint(grid, big_step, data, study, 1, quiet);
+    FAIL() << "an uncertified stable point was trained";
+  } catch (const UncertifiedModelError& e) {
+    EXPECT_NE(e.certification().verdict, Verdict::kCertified);
+  }
+  const std::string run = StudyRunDirectory(study, "big_step");
+  EXPECT_TRUE(std::filesystem::exists(RunCertificateBeforePath(run)));
+  EXPECT_FALSE(std::filesystem::exists(RunInitialModelPath(run)));
+  EXPECT_EQ(StateOfPoint(study, big_step), PointState::kPending);
 }
 
 TEST(SweepRunnerTest, APartialRunResumesToTheSameResultAsAnUninterruptedOne) {

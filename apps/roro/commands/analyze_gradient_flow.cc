@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "roro/analysis/analysis_inputs.h"
 #include "roro/analysis/gradient_flow.h"
 #include "roro/analysis_options.h"
 #include "roro/cli_support.h"
@@ -25,18 +26,6 @@ struct GradientFlowFlags {
   std::vector<int> classes = {0, 1};
   int per_class = 2;
 };
-
-std::vector<int> FirstOfClass(const SequenceDataset& split, int label, int count, int offset,
-                              const std::string& split_name) {
-  std::vector<int> chosen;
-  for (int i = offset; i < split.count() && static_cast<int>(chosen.size()) < count; ++i)
-    if (split.labels[i] == label) chosen.push_back(i);
-  if (static_cast<int>(chosen.size()) < count)
-    throw std::invalid_argument("the " + split_name + " split has " + std::to_string(chosen.size()) +
-                                " sequences of class " + std::to_string(label) + " from index " +
-                                std::to_string(offset) + "; --per-class asks for " + std::to_string(count));
-  return chosen;
-}
 
 std::function<int()> Setup(CLI::App& app) {
   auto flags = std::make_shared<GradientFlowFlags>();
@@ -80,8 +69,8 @@ std::function<int()> Setup(CLI::App& app) {
     if (split.task != TaskType::kClassification)
       throw CliError(kExitUsage,
                      "usage: gradient-flow compares two classes; " + f.data.data.source + " is a regression task");
-    const std::vector<int> a = FirstOfClass(split, f.classes[0], f.per_class, f.data.offset, f.data.split);
-    const std::vector<int> b = FirstOfClass(split, f.classes[1], f.per_class, f.data.offset, f.data.split);
+    const std::vector<int> a = FirstSequencesOfClass(split, f.classes[0], f.per_class, f.data.offset, f.data.split);
+    const std::vector<int> b = FirstSequencesOfClass(split, f.classes[1], f.per_class, f.data.offset, f.data.split);
     const Certificate certificate = ObtainCertificate(network, f.certificate);
     const GradientFlowAnalysis analysis = AnalyzeGradientFlow(network, certificate, split, a, b, f.options);
     nlohmann::json json = analysis.ToJson();

@@ -16,6 +16,7 @@ struct CertifyFlags {
   bool json = false;
   bool rate_only = false;
   bool max_alpha = false;
+  bool no_max_alpha = false;
   bool no_sdp = false;
   std::string csdp_path;
   double timeout = 60;
@@ -36,7 +37,12 @@ std::function<int()> SetupCertify(CLI::App& app) {
   app.add_option("-o,--output", flags->output, "Write the certificate here (atomic; every verdict, verdict inside)");
   app.add_flag("--json", flags->json, "Print the full report as JSON on stdout");
   app.add_flag("--rate-only", flags->rate_only, "Continuous-time rate only (skip the Euler factor)");
-  app.add_flag("--max-alpha", flags->max_alpha, "Report the largest alpha keeping the Euler map contracting (default on)");
+  auto* max_alpha = app.add_flag("--max-alpha", flags->max_alpha,
+                                 "Report the largest alpha keeping the Euler map contracting (the default)");
+  app.add_flag("--no-max-alpha", flags->no_max_alpha,
+               "Do not compute the largest contracting alpha (recorded as 0); with --rate-only this skips every "
+               "discrete-time (Euler) proof")
+      ->excludes(max_alpha);
   app.add_flag("--no-sdp", flags->no_sdp, "Do not use Tier 2 (metric LMI by SDP)");
   app.add_option("--csdp", flags->csdp_path, "Path of the csdp executable (default: csdp on PATH)");
   app.add_option("--timeout", flags->timeout, "Wall-clock budget in seconds")->check(CLI::PositiveNumber);
@@ -44,7 +50,7 @@ std::function<int()> SetupCertify(CLI::App& app) {
     const Network network = LoadModelFile(flags->model);
     CertifyOptions options;
     options.rate_only = flags->rate_only;
-    options.compute_max_alpha = true;
+    options.compute_max_alpha = !flags->no_max_alpha;
     options.use_sdp = !flags->no_sdp;
     options.timeout_seconds = flags->timeout;
     if (!flags->csdp_path.empty()) options.sdp.csdp_path = flags->csdp_path;

@@ -1,9 +1,9 @@
 // `roro train`: train a Sparse Combo Net, keep the Euler map contracting, checkpoint, resume,
 // certify the result. See docs/training.md.
 //
-// Exit codes: 0 trained and certified (certificate verified), 1 the trained model is refuted
-// (or, before training, the model is refuted and --allow-uncertified was not given),
-// 2 trained but the certificate is inconclusive, 64 bad flags, 65 bad input (model, data,
+// Exit codes: 0 trained and certified (certificate verified), 1 the trained model is refuted,
+// 2 trained but the certificate is inconclusive, or not trained: the model is not certified
+// before training (refuted or inconclusive) and --allow-uncertified was not given, 64 bad flags, 65 bad input (model, data,
 // checkpoint), 66 a named input file does not exist, 73 outputs cannot be written,
 // 75 training diverged (NaN/Inf; the last good checkpoint is kept, no model written).
 #include <unistd.h>
@@ -125,7 +125,8 @@ std::function<int()> Setup(CLI::App& app) {
       ->check(CLI::IsMember({"project", "halve"}));
   app.add_option("--log-every", o.log_every, "A progress line in metrics.jsonl every N steps (0 = off)")
       ->check(CLI::NonNegativeNumber);
-  app.add_flag("--allow-uncertified", flags->allow_uncertified, "Train a model whose certification is refuted");
+  app.add_flag("--allow-uncertified", flags->allow_uncertified,
+               "Train a model that is not certified before training (refuted or inconclusive); the run says so");
   app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");
   app.add_option("--certify-timeout", flags->certify_timeout, "Certification budget in seconds");
   app.add_option("--out", flags->out, "Run directory (checkpoint, metrics.jsonl, model.json, certificate.json)");
@@ -147,8 +148,7 @@ std::function<int()> Setup(CLI::App& app) {
     if (resuming) {
       // Everything but these comes from the checkpoint; other flags would be silently ignored.
       const std::vector<std::string> allowed = {"--resume", "--epochs", "--time-budget", "--threads",
-                                                "--checkpoint-every", "--allow-uncertified", "--no-sdp",
-                                                "--certify-timeout"};
+                                                "--checkpoint-every", "--no-sdp", "--certify-timeout"};
       for (const CLI::Option* option : app.get_options()) {
         if (option->count() == 0 || option->get_name().empty()) continue;
         const std::string name = option->get_name();
@@ -156,7 +156,8 @@ std::function<int()> Setup(CLI::App& app) {
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
           throw CliError(kExitUsage, "usage: " + name +
                                          " cannot be used with --resume (the run's settings come from its checkpoint; "
-                                         "--epochs, --time-budget, --threads and --checkpoint-every may change)");
+                                         "--epochs, --time-budget, --threads and --checkpoint-every may change; "
+                                         "the run keeps its --allow-uncertified choice)");
       }
       const std::string checkpoint_path = RunCheckpointPath(f.resume);
       if (!std::filesystem::exists(checkpoint_path))
@@ -168,7 +169,12 @@ std::function<int()> Setup(CLI::App& app) {
       if (app.get_option("--time-budget")->count()) overrides.time_budget_seconds = options.time_budget_seconds;
       if (app.get_option("--threads")->count()) overrides.threads = options.threads;
       if (app.get_option("--checkpoint-every")->count()) overrides.checkpoint_every = options.checkpoint_every;
-      trainer.emplace(Trainer::Resume(f.resume, TrainingData{&data.train, &data.validation, &data.test}, overrides));
+      try {
+        trainer.emplace(Trainer::Resume(f.resume, TrainingData{&data.train, &data.validation, &data.test}, overrides));
+      } catch (const UncertifiedModelError& e) {
+        PrintCertification("pre-training", e.certification());
+        throw CliError(kExitInconclusive, std::string("error: ") + e.what());
+      }
       std::cout << fmt::format("resuming {} at epoch {}, batch {} (step {})\n", f.resume,
                                trainer->counters().epoch + 1, trainer->counters().batch_in_epoch,
                                trainer->counters().global_step);
@@ -188,17 +194,21 @@ std::function<int()> Setup(CLI::App& app) {
       RequireValidDataSpec(f.data);
       data = LoadData(f.data);
       std::cout << "data: " << data.description << "\n";
-      if (options.reinitialize) ReinitializeTrainedTensors(network, options.seed, options.coupling_init_scale);
-      const CertificationResult before = Certify(network, certify_options);
-      PrintCertification("pre-training", before);
-      if (before.verdict == Verdict::kRefuted && !f.allow_uncertified)
-        throw CliError(kExitRefuted, "refusing to train a refuted model (" + before.reason +
-                                         "); pass --allow-uncertified to train it anyway");
-      // Already re-initialized above (so the certificate speaks for what is trained).
-      TrainerOptions trainer_options = options;
-      trainer_options.reinitialize = false;
-      trainer.emplace(std::move(network), TrainingData{&data.train, &data.validation, &data.test}, trainer_options,
-                      DataSpecToJson(f.data));
+      // The Trainer re-initializes (if asked), certifies, writes RUN/certificate-before.json and
+      // refuses a model that is not certified unless --allow-uncertified.
+      options.certify = certify_options;
+      options.allow_uncertified = f.allow_uncertified;
+      try {
+        trainer.emplace(std::move(network), TrainingData{&data.train, &data.validation, &data.test}, options,
+                        DataSpecToJson(f.data));
+      } catch (const UncertifiedModelError& e) {
+        PrintCertification("pre-training", e.certification());
+        throw CliError(kExitInconclusive, std::string("error: ") + e.what());
+      }
+      PrintCertification("pre-training", trainer->pre_training_certification());
+      if (f.allow_uncertified && trainer->pre_training_certification().verdict != Verdict::kCertified)
+        std::cout << "training an uncertified model (--allow-uncertified); the run records it\n";
+      std::cout << "pre-training certificate: " << RunCertificateBeforePath(f.out) << "\n";
     }
 
     ProgressPrinterOptions printer_options;

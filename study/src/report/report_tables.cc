@@ -38,7 +38,7 @@ const std::vector<std::string>& CsvHeader() {
       "test_loss", "test_count", "verdict", "rate", "euler_factor", "verdict_reason", "removal_mode",
       "removal_count", "removal_lesions", "removal_intact_accuracy", "removal_mean_accuracy",
       "removal_worst_accuracy", "removal_mean_drop", "removal_worst_drop", "removal_drop_stddev",
-      "removal_certified_lesions"};
+      "removal_certified_lesions", "pre_training_verdict", "allow_uncertified"};
   return header;
 }
 
@@ -81,8 +81,10 @@ std::vector<std::string> CsvRow(const RunResult& r) {
                              std::to_string(s.certified_lesions)})
       row.push_back(std::move(cell));
   } else {
-    row.resize(CsvHeader().size());  // no removal table for this run: empty cells
+    row.resize(CsvHeader().size() - 2);  // no removal table for this run: empty cells
   }
+  row.push_back(CsvText(r.pre_training_verdict));
+  row.push_back(r.allow_uncertified ? "true" : "false");
   return row;
 }
 
@@ -113,7 +115,8 @@ std::vector<std::string> MarkdownRow(const StudyGroup& g, bool with_removal) {
       g.module_size > 0 ? fmt::format("{} x {}", g.module_count, g.module_size) : fmt::format("{} x mixed", g.module_count),
       g.kind,
       g.kind == "sparse" && std::isfinite(g.density) ? fmt::format("{:g}", g.density) : "-",
-      g.coupling,
+      g.trained_uncertified > 0 ? fmt::format("{} (uncertified start {}/{})", g.coupling, g.trained_uncertified, g.runs())
+                                : g.coupling,
       std::to_string(g.runs()),
       g.min_trainable_parameters == g.max_trainable_parameters
           ? std::to_string(g.min_trainable_parameters)
@@ -187,6 +190,10 @@ std::string StudyReport::MarkdownDocument() const {
     text +=
         " *removal drop*: the runs' mean accuracy drop when a module is removed, mean ± sample standard deviation "
         "over the runs; *worst drop*: the largest single-lesion drop of any run.";
+  if (std::any_of(groups.begin(), groups.end(), [](const StudyGroup& g) { return g.trained_uncertified > 0; }))
+    text +=
+        " *uncertified start k/n*: k runs trained a model that was not certified before training "
+        "(allow_uncertified, as the free coupling baseline is).";
   text += " Every field of every run is in results.csv.\n";
   return text;
 }

@@ -64,6 +64,7 @@ std::vector<StudyGroup> GroupRuns(const std::vector<StudyRun>& runs) {
         ++group.certified;
         rate.push_back(r->rate);
       }
+      if (r->trained_uncertified()) ++group.trained_uncertified;
       if (r->removal) {
         mean_drop.push_back(r->removal->mean_drop);
         worst_drop.push_back(r->removal->worst_drop);

@@ -86,6 +86,7 @@ bool TrainerOptions::IsValid(std::string* error) const {
   std::string inner;
   if (!optimizer.IsValid(&inner)) return Reject(error, inner);
   if (!euler_guard.IsValid(&inner)) return Reject(error, inner);
+  if (!certify.IsValid(&inner)) return Reject(error, "pre-training certification: " + inner);
   return true;
 }
 
@@ -111,6 +112,7 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
       {"eval_batch_size", o.eval_batch_size},
       {"evaluate_test_each_epoch", o.evaluate_test_each_epoch},
       {"log_every", o.log_every},
+      {"allow_uncertified", o.allow_uncertified},
   };
   // The per-group settings came later: written only when set, so a run without them writes the
   // same bytes as before.
@@ -167,7 +169,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   options.ExpectObject({"epochs", "batch_size", "optimizer", "euler_guard", "threads", "seed", "reinitialize",
                         "coupling_init_scale", "time_budget_seconds", "checkpoint_every", "eval_batch_size",
                         "evaluate_test_each_epoch"},
-                       {"log_every"});  // added after the first checkpoints: absent means the default
+                       {"log_every", "allow_uncertified"});  // added after the first checkpoints: absent means the default
   TrainerOptions o;
   o.epochs = options["epochs"].As<int>();
   o.batch_size = options["batch_size"].As<int>();
@@ -182,6 +184,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   o.eval_batch_size = options["eval_batch_size"].As<int>();
   o.evaluate_test_each_epoch = options["evaluate_test_each_epoch"].Boolean();
   options.ReadIfPresent("log_every", &o.log_every);
+  options.ReadIfPresent("allow_uncertified", &o.allow_uncertified);
   std::string error;
   if (!o.IsValid(&error)) options.Fail("invalid trainer options: " + error);
   return o;
@@ -203,5 +206,6 @@ std::string RunInitialModelPath(const std::string& dir) { return dir + "/initial
 std::string RunModelPath(const std::string& dir) { return dir + "/model.json"; }
 std::string RunMetricsPath(const std::string& dir) { return dir + "/metrics.jsonl"; }
 std::string RunCertificatePath(const std::string& dir) { return dir + "/certificate.json"; }
+std::string RunCertificateBeforePath(const std::string& dir) { return dir + "/certificate-before.json"; }
 
 }  // namespace roro

@@ -21,6 +21,9 @@ std::string TrainingSummary::BriefReport() const {
   std::string text = fmt::format("training {}: {} epoch(s), {} step(s) in {}, {:.1f} seq/s\n", ToString(termination),
                                  epochs_completed, steps, FormatDuration(seconds), sequences_per_second);
   if (!message.empty()) text += message + "\n";
+  if (trained_uncertified())
+    text += fmt::format("UNCERTIFIED: the model was {} before training and was trained anyway (allow_uncertified)\n",
+                        ToString(pre_training_verdict));
   if (validation) text += Stats("validation", *validation);
   if (test) text += Stats("test", *test);
   text += fmt::format("Euler factor bound: {:.6g} (initial {:.6g})", final_euler_factor, initial_euler_factor);

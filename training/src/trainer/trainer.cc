@@ -36,6 +36,23 @@ void CheckTrainingData(const TrainingData& data, const Network& network) {
 
 }  // namespace
 
+UncertifiedModelError::UncertifiedModelError(const std::string& message, CertificationResult certification)
+    : std::invalid_argument(message),
+      certification_(std::make_shared<const CertificationResult>(std::move(certification))) {}
+
+void Trainer::Impl::RecordPreTrainingCertification(bool write_file) const {
+  if (write_file && has_run_directory())
+    SaveCertificate(pre_training.certificate, RunCertificateBeforePath(options.run_directory));
+  if (pre_training.verdict == Verdict::kCertified || options.allow_uncertified) return;
+  std::string message = fmt::format("refusing to train a model that is not certified: the pre-training "
+                                    "certification is {}",
+                                    ToString(pre_training.verdict));
+  if (!pre_training.reason.empty()) message += " (" + pre_training.reason + ")";
+  if (has_run_directory()) message += "; its certificate is " + RunCertificateBeforePath(options.run_directory);
+  message += "; allow it with allow_uncertified (roro train --allow-uncertified) to train it anyway";
+  throw UncertifiedModelError(message, pre_training);
+}
+
 ScnEngine<float>& Trainer::Impl::Engine() const {
   if (!engine) engine = std::make_unique<ScnEngine<float>>(network, EngineOptions{options.threads});
   engine->SetParameters(parameters);
@@ -84,6 +101,8 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   impl->data_fingerprint = DatasetFingerprint(*data.train);
   if (impl->options.reinitialize)
     ReinitializeTrainedTensors(impl->network, impl->options.seed, impl->options.coupling_init_scale);
+  // Certified before training: the certificate speaks for the tensors training starts from.
+  impl->pre_training = Certify(impl->network, impl->options.certify);
   impl->parameters = GetTrainableParameters(impl->network);
   impl->initial_model_sha256 = ModelSha256(impl->network);
   impl->BuildHelpers();
@@ -105,9 +124,21 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
     if (std::filesystem::exists(RunCheckpointPath(dir)))
       throw std::invalid_argument("run directory '" + dir +
                                   "' already holds a checkpoint: resume it (--resume) or choose another --out");
+    std::filesystem::remove(RunModelPath(dir), fs_error);  // a stale final model must not outlive its run
+  }
+  impl->RecordPreTrainingCertification(/*write_file=*/true);  // may refuse: then no initial model, no log
+  if (impl->has_run_directory()) {
+    const std::string& dir = impl->options.run_directory;
     SaveModel(impl->network, RunInitialModelPath(dir));
     WriteFileAtomically(RunMetricsPath(dir), "");  // a fresh log for a fresh run
-    std::filesystem::remove(RunModelPath(dir), fs_error);  // a stale final model must not outlive its run
+    MetricsLog(RunMetricsPath(dir)).Append(
+        {{"type", "start"},
+         {"step", 0},
+         {"pre_training_verdict", ToString(impl->pre_training.verdict)},
+         {"pre_training_reason", impl->pre_training.reason},
+         {"allow_uncertified", impl->options.allow_uncertified},
+         {"certificate_before", "certificate-before.json"},
+         {"euler_factor", impl->initial_euler_factor}});
   }
   impl_ = std::move(impl);
 }
@@ -164,6 +195,17 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   impl->optimizer->Restore(checkpoint.optimizer, checkpoint_path);
   if (impl->counters.batch_in_epoch > impl->batches_per_epoch())
     throw std::invalid_argument(checkpoint_path + ": field 'counters.batch_in_epoch' exceeds the batches per epoch");
+  // The run's own pre-training certificate; a run started before it was written gets it now.
+  const std::string before_path = RunCertificateBeforePath(run_directory);
+  const bool have_before = std::filesystem::exists(before_path);
+  if (have_before) {
+    impl->pre_training.certificate = LoadCertificate(before_path);
+    impl->pre_training.verdict = impl->pre_training.certificate.verdict;
+    impl->pre_training.continuous_rate = impl->pre_training.certificate.rate;
+  } else {
+    impl->pre_training = Certify(LoadModel(model_path), impl->options.certify);
+  }
+  impl->RecordPreTrainingCertification(/*write_file=*/!have_before);
   MetricsLog::TruncateAfterStep(RunMetricsPath(run_directory), impl->counters.global_step);
   return Trainer(std::move(impl));
 }
@@ -176,6 +218,7 @@ const Network& Trainer::network() const { return impl_->network; }
 const TrainerOptions& Trainer::options() const { return impl_->options; }
 const TrainingCounters& Trainer::counters() const { return impl_->counters; }
 double Trainer::initial_euler_factor() const { return impl_->initial_euler_factor; }
+const CertificationResult& Trainer::pre_training_certification() const { return impl_->pre_training; }
 EvaluationStats Trainer::Evaluate(const SequenceDataset& data, bool confusion) const {
   return impl_->Evaluate(data, confusion);
 }

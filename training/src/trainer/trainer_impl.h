@@ -42,6 +42,8 @@ struct Trainer::Impl {
   std::unique_ptr<training_internal::trainer::EulerGuard> guard;
   std::unique_ptr<training_internal::trainer::OptimizerAdapter> optimizer;
   double initial_euler_factor = 0;
+  /// The initial model's certification (RUN/certificate-before.json).
+  CertificationResult pre_training;
   mutable std::unique_ptr<ScnEngine<float>> engine;
 
   explicit Impl(Network net) : network(std::move(net)) {}
@@ -54,6 +56,9 @@ struct Trainer::Impl {
   ScnEngine<float>& Engine() const;
   /// The trainable mask, the Euler guard and the optimizer, for `network` and `options`.
   void BuildHelpers();
+  /// Writes RUN/certificate-before.json (with a run directory) and refuses an uncertified model
+  /// unless options.allow_uncertified. @throws UncertifiedModelError.
+  void RecordPreTrainingCertification(bool write_file) const;
   /// RUN/checkpoint.json (atomic), when the run has a directory.
   void WriteCheckpoint() const;
   EvaluationStats Evaluate(const SequenceDataset& set, bool confusion) const;

@@ -215,6 +215,8 @@ void Trainer::Impl::TrainingLoop::StartSummary() {
   summary_.initial_euler_factor = impl_.initial_euler_factor;
   summary_.euler_cap = impl_.guard->cap();
   summary_.euler_guard_active = counters_.euler_guard_active;
+  summary_.pre_training_verdict = impl_.pre_training.verdict;
+  summary_.allow_uncertified = options_.allow_uncertified;
   if (options_.euler_guard.enabled && !counters_.euler_guard_active && counters_.global_step == 0) {
     Say(impl_.guard->HasDynamics()
             ? fmt::format("Euler guard off: the initial model's Euler factor bound {:.6g} is not below the cap {}",
@@ -473,7 +475,9 @@ void Trainer::Impl::TrainingLoop::LogEnd() {
   metrics_->Append({{"type", "end"}, {"termination", ToString(summary_.termination)}, {"epoch", counters_.epoch},
                     {"step", counters_.global_step}, {"euler_factor", summary_.final_euler_factor},
                     {"projected_steps", counters_.projected_steps}, {"scaled_steps", counters_.scaled_steps},
-                    {"rejected_steps", counters_.rejected_steps}, {"wall_seconds", counters_.elapsed_seconds}});
+                    {"rejected_steps", counters_.rejected_steps}, {"wall_seconds", counters_.elapsed_seconds},
+                    {"pre_training_verdict", ToString(impl_.pre_training.verdict)},
+                    {"allow_uncertified", options_.allow_uncertified}});
 }
 
 }  // namespace roro

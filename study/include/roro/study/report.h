@@ -52,6 +52,7 @@ struct StudyGroup {
   SampleStatistics test_accuracy;    ///< over the runs with a finite test accuracy
   int certified = 0;                 ///< runs whose trained model is certified
   SampleStatistics certified_rate;   ///< proven rate, over the certified runs only
+  int trained_uncertified = 0;       ///< runs whose model was not certified before training (allow_uncertified)
   SampleStatistics removal_mean_drop;   ///< over the runs with a removal summary
   SampleStatistics removal_worst_drop;  ///< its max is the worst drop of the group
   int runs() const { return static_cast<int>(run_ids.size()); }

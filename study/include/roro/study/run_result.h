@@ -77,6 +77,12 @@ struct RunResult {
   double rate = 0;              ///< proven continuous-time rate (0 if none)
   double euler_factor = 0;      ///< proven discrete factor (+inf -> stored as null)
   std::string verdict_reason;
+  // Certificate of the initial model (RUN/certificate-before.json), and whether the run was
+  // allowed to train it uncertified (the "free" coupling baseline is). Files from before these
+  // fields: "certified" and false.
+  std::string pre_training_verdict = "certified";  ///< certified | refuted | inconclusive
+  bool allow_uncertified = false;
+  bool trained_uncertified() const { return pre_training_verdict != "certified"; }
   std::optional<RemovalSummary> removal;
 };
 

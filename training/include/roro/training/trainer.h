@@ -5,6 +5,8 @@
 /// atomic checkpoints and exact (bit-identical) resumption, and a metrics log.
 ///
 /// A run directory (TrainerOptions::run_directory) holds:
+///   certificate-before.json  the certificate of the initial model, written before training (also
+///                       when the model is refused: it says why)
 ///   initial_model.json  the network as training started (frozen parts + initial tensors)
 ///   checkpoint.json     the latest checkpoint (checkpoint.h), replaced atomically
 ///   metrics.jsonl       one JSON object a line: every log_every steps, per epoch, per evaluation,
@@ -21,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +31,7 @@
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
 
+#include "roro/contraction/certify.h"
 #include "roro/topology/network.h"
 #include "roro/training/checkpoint.h"
 #include "roro/training/dataset.h"
@@ -110,7 +114,29 @@ struct TrainerOptions {
   int log_every = 20;
   int eval_batch_size = 256;
   bool evaluate_test_each_epoch = false;
+  /// The certification of the initial model, before training (after re-initialization, so the
+  /// certificate speaks for what is trained). Not stored in checkpoints: a resumed run keeps the
+  /// certificate its start wrote.
+  CertifyOptions certify;
+  /// Train a model whose pre-training verdict is refuted or inconclusive (a Trainer otherwise
+  /// refuses it with UncertifiedModelError). The run says so: metrics.jsonl's start and end lines
+  /// (field "allow_uncertified", with "pre_training_verdict"), the summary, and study reports.
+  /// Stored in checkpoints: a resumed run keeps the choice it started with.
+  bool allow_uncertified = false;
   bool IsValid(std::string* error) const;
+};
+
+/// A Trainer refused its model: the pre-training certification is not "certified" (refuted or
+/// inconclusive) and TrainerOptions::allow_uncertified is false. what() gives the verdict and the
+/// reason; with a run directory, RUN/certificate-before.json was written before the refusal.
+class UncertifiedModelError : public std::invalid_argument {
+ public:
+  UncertifiedModelError(const std::string& message, CertificationResult certification);
+  /// The pre-training certification that was refused (verdict, reason, certificate, reports).
+  const CertificationResult& certification() const { return *certification_; }
+
+ private:
+  std::shared_ptr<const CertificationResult> certification_;  // shared: exceptions copy without throwing
 };
 
 nlohmann::json TrainerOptionsToJson(const TrainerOptions& options);
@@ -156,6 +182,12 @@ struct TrainingSummary {
   double seconds = 0;             ///< this session
   double sequences_per_second = 0;
   std::string model_path;         ///< "" if no model was written
+  /// The verdict of RUN/certificate-before.json (of the initial model), and whether the run was
+  /// allowed to train without "certified" (TrainerOptions::allow_uncertified).
+  Verdict pre_training_verdict = Verdict::kInconclusive;
+  bool allow_uncertified = false;
+  /// True if the run trained a model that was not certified before training.
+  bool trained_uncertified() const { return pre_training_verdict != Verdict::kCertified; }
 
   bool ok() const {
     return termination != TrainingTermination::kDiverged && termination != TrainingTermination::kAborted;
@@ -174,14 +206,21 @@ struct ResumeOverrides {
 
 class Trainer {
  public:
-  /// Prepares a fresh run (re-initializes tensors if asked; with a run directory, creates it and
-  /// writes initial_model.json).
+  /// Prepares a fresh run: re-initializes tensors if asked, certifies the initial model
+  /// (options.certify) and, with a run directory, creates it and writes certificate-before.json,
+  /// then (if the model may be trained) initial_model.json and the start line of metrics.jsonl.
+  /// @throws UncertifiedModelError if the initial model is not certified (refuted or
+  ///         inconclusive) and options.allow_uncertified is false.
   /// @throws std::invalid_argument if the options are invalid, the data do not fit the network
   ///         (input size, classes, task, empty training set), or the run directory already holds
   ///         a checkpoint (resume it, or choose another directory).
   Trainer(Network network, TrainingData data, TrainerOptions options,
           nlohmann::json data_description = nlohmann::json::object());
-  /// Continues the run in `run_directory` from its checkpoint.
+  /// Continues the run in `run_directory` from its checkpoint, with the run's pre-training
+  /// certificate (certificate-before.json; a run from before that file existed gets it now, by a
+  /// default certification of initial_model.json) and its allow_uncertified choice.
+  /// @throws UncertifiedModelError if that certificate is not "certified" and the run did not
+  ///         allow it (a run started before the rule).
   /// @throws std::invalid_argument naming the file if the checkpoint or initial model is missing
   ///         or corrupt, or the data differ from the run's (fingerprint).
   static Trainer Resume(const std::string& run_directory, TrainingData data,
@@ -202,6 +241,9 @@ class Trainer {
   const TrainingCounters& counters() const;
   /// The Euler factor bound of the initial model (the guard's reference).
   double initial_euler_factor() const;
+  /// The pre-training certification. A resumed run holds the verdict and certificate read from
+  /// certificate-before.json (no module reports, no reason).
+  const CertificationResult& pre_training_certification() const;
 
   /// Loss/accuracy of the current network on a data set, in eval_batch_size chunks.
   /// @throws std::invalid_argument if the data do not fit the network.
@@ -242,5 +284,7 @@ std::string RunInitialModelPath(const std::string& run_directory);
 std::string RunModelPath(const std::string& run_directory);
 std::string RunMetricsPath(const std::string& run_directory);
 std::string RunCertificatePath(const std::string& run_directory);
+/// RUN/certificate-before.json: the initial model's certificate, written before training.
+std::string RunCertificateBeforePath(const std::string& run_directory);
 
 }  // namespace roro
