@@ -82,7 +82,8 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
                      weight_decay, time_budget, threads, seed, coupling_init_scale, checkpoint_every, eval_batch,
                      test_every_epoch, euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                      euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0,
-                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None):
+                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None,
+                     warmup_steps=0):
     options = _roro.TrainerOptions()
     options.allow_uncertified = allow_uncertified
     certify_options = options.certify
@@ -104,6 +105,7 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
     settings.module_learning_rate = lr_modules
     settings.coupling_weight_decay = weight_decay_coupling
     settings.module_weight_decay = weight_decay_modules
+    settings.warmup_steps = warmup_steps
     options.optimizer = settings
     guard = options.euler_guard
     guard.enabled = euler_guard
@@ -145,6 +147,8 @@ class Trainer:
         lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules: the coupling B's and
             the modules' own learning rate and weight decay (None: lr, weight_decay), as
             `roro train --lr-coupling ...`; W_in, b, W_out, b_out use lr and weight_decay.
+        warmup_steps: linear warm-up of the rate over the first N optimizer steps (0 = none), on
+            top of the schedule, as `roro train --warmup-steps`.
         threads: engine threads (0 = all cores; the same count gives the same bits).
         seed: seed of the data order; given (and keep_init False), B, W_in and W_out are also
             drawn afresh from it, as `roro train --seed` does.
@@ -166,14 +170,15 @@ class Trainer:
                  eval_batch=256, test_every_epoch=False, euler_guard=True, euler_cap=0.0, euler_keep_margin=0.5,
                  euler_check_every=1, euler_guard_mode="project", log_every=20, allow_uncertified=False,
                  use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None,
-                 weight_decay_coupling=None, weight_decay_modules=None, **data_options):
+                 weight_decay_coupling=None, weight_decay_modules=None, warmup_steps=0, **data_options):
         spec = _spec(data, data_options)
         options = _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay,
                                    lr_milestones, clip, weight_decay, time_budget, threads, seed,
                                    coupling_init_scale, checkpoint_every, eval_batch, test_every_epoch,
                                    euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                                    euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout,
-                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules)
+                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules,
+                                   warmup_steps)
         network = _network(model)
         if seed is not None and not keep_init:
             network = _roro.reinitialize_trained_tensors(network, seed, coupling_init_scale)

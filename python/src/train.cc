@@ -167,6 +167,8 @@ void BindOptions(py::module_& m) {
       .def_readwrite("schedule", &TrainerOptimizerSettings::schedule, "'constant' | 'step' | 'cosine'")
       .def_readwrite("decay", &TrainerOptimizerSettings::decay)
       .def_readwrite("milestones", &TrainerOptimizerSettings::milestones)
+      .def_readwrite("warmup_steps", &TrainerOptimizerSettings::warmup_steps,
+                     "Linear warm-up over the first N optimizer steps (0 = none)")
       .def_readwrite("coupling_learning_rate", &TrainerOptimizerSettings::coupling_learning_rate,
                      "Learning rate of the coupling B (None: learning_rate)")
       .def_readwrite("module_learning_rate", &TrainerOptimizerSettings::module_learning_rate,

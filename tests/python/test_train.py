@@ -59,6 +59,18 @@ def test_group_learning_rates_give_the_model_of_roro_train(cli, model, tmp_path)
         roro.train(model, "copy", **DATA, epochs=1, lr_coupling=-1.0)
 
 
+def test_warmup_gives_the_model_of_roro_train(cli, model, tmp_path):
+    cli("train", "--model", model, *CLI_DATA, "--epochs", "1", "--batch", "32", "--lr", "2e-3", "--warmup-steps", "3",
+        "--seed", "1", "--threads", "1", "--out", tmp_path / "cli")
+    roro.train(model, "copy", **DATA, epochs=1, batch=32, lr=2e-3, warmup_steps=3, seed=1, threads=1,
+               out=tmp_path / "py")
+    assert read_bytes(tmp_path / "py" / "model.json") == read_bytes(tmp_path / "cli" / "model.json")
+    plain = roro.train(model, "copy", **DATA, epochs=1, batch=32, lr=2e-3, seed=1, threads=1)
+    assert plain.model != roro.load(tmp_path / "py" / "model.json")
+    with pytest.raises(ValueError, match="--warmup-steps"):
+        roro.train(model, "copy", **DATA, epochs=1, warmup_steps=-1)
+
+
 def test_keep_init_trains_the_model_as_it_is(cli, model, tmp_path):
     cli("train", "--model", model, *CLI_DATA, "--epochs", "1", "--batch", "64", "--seed", "2", "--keep-init",
         "--threads", "1", "--out", tmp_path / "cli")

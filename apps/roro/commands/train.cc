@@ -93,6 +93,8 @@ std::function<int()> Setup(CLI::App& app) {
       ->check(CLI::IsMember({"constant", "step", "cosine"}));
   app.add_option("--lr-decay", o.optimizer.decay, "Step schedule: factor at each milestone");
   app.add_option("--lr-milestones", flags->milestones, "Step schedule: epochs after which the rate decays")->delimiter(',');
+  app.add_option("--warmup-steps", o.optimizer.warmup_steps,
+                 "Ramp the rate linearly from 0 over the first N optimizer steps (0 = none; on top of --schedule)");
   app.add_option("--clip", o.optimizer.clip_norm, "Clip the gradient's global norm (0 = off)");
   app.add_option("--weight-decay", o.optimizer.weight_decay,
                  "Weight decay (decoupled for Adam); the input/readout group's, and every group's unless set below");

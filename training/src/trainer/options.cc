@@ -40,6 +40,8 @@ bool TrainerOptimizerSettings::IsValid(std::string* error) const {
       return Reject(error, "lr milestones must be strictly increasing");
   }
   if (schedule == "step" && milestones.empty()) return Reject(error, "the step schedule needs --lr-milestones");
+  if (warmup_steps < 0)
+    return Reject(error, fmt::format("warm-up steps (--warmup-steps) must be >= 0 (0 = none), got {}", warmup_steps));
   if (coupling_learning_rate && !PositiveFinite(*coupling_learning_rate))
     return Reject(error, fmt::format("coupling learning rate (--lr-coupling) must be > 0, got {}", *coupling_learning_rate));
   if (module_learning_rate && !PositiveFinite(*module_learning_rate))
@@ -121,6 +123,7 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   if (p.module_learning_rate) optimizer["module_learning_rate"] = *p.module_learning_rate;
   if (p.coupling_weight_decay) optimizer["coupling_weight_decay"] = *p.coupling_weight_decay;
   if (p.module_weight_decay) optimizer["module_weight_decay"] = *p.module_weight_decay;
+  if (p.warmup_steps > 0) optimizer["warmup_steps"] = p.warmup_steps;
   return json;
 }
 
@@ -129,7 +132,8 @@ namespace {
 void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) {
   field.ExpectObject({"kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm",
                       "schedule", "decay", "milestones"},
-                     {"coupling_learning_rate", "module_learning_rate", "coupling_weight_decay", "module_weight_decay"});
+                     {"coupling_learning_rate", "module_learning_rate", "coupling_weight_decay", "module_weight_decay",
+                      "warmup_steps"});
   p->kind = field["kind"].String();
   p->learning_rate = field["learning_rate"].Number();
   p->momentum = field["momentum"].Number();
@@ -148,6 +152,7 @@ void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) 
     double value = 0;
     if (field.ReadIfPresent(key, &value)) *target = value;
   }
+  field.ReadIfPresent("warmup_steps", &p->warmup_steps);
 }
 
 // keep_margin and mode came after the first checkpoints were written: absent means the default.

@@ -50,6 +50,10 @@ struct TrainerOptimizerSettings {
   std::string schedule = "constant";  ///< "constant" | "step" | "cosine"
   double decay = 0.1;             ///< step: factor applied at each milestone
   std::vector<int> milestones;    ///< step: epochs (1-based: "90" decays from epoch 91 on)
+  /// Linear warm-up over the first warmup_steps optimizer steps (0 = none): the step with 0-based
+  /// global index k < warmup_steps takes (k + 1) / warmup_steps of the schedule's rate at that
+  /// step (constant, step or cosine), every group alike; later steps take the schedule's rate.
+  int warmup_steps = 0;
   /// Per tensor group (parameters.h, GroupOfSegment): the coupling B, the modules' trainable
   /// tensors (svd U, V, Sigma, Phi and any later module segment), and the input/readout group
   /// (W_in, b, W_out, b_out), which uses learning_rate and weight_decay. Unset: the group uses
