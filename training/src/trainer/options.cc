@@ -85,6 +85,9 @@ bool TrainerOptions::IsValid(std::string* error) const {
   if (checkpoint_every < 0) return Reject(error, fmt::format("checkpoint interval must be >= 0, got {}", checkpoint_every));
   if (eval_batch_size < 1) return Reject(error, fmt::format("eval batch size must be >= 1, got {}", eval_batch_size));
   if (log_every < 0) return Reject(error, fmt::format("log interval must be >= 0 steps (0 = off), got {}", log_every));
+  if (patience < 0) return Reject(error, fmt::format("patience (--patience) must be >= 0 epochs (0 = off), got {}", patience));
+  if (!NonNegativeFinite(min_delta)) return Reject(error, fmt::format("min delta (--min-delta) must be >= 0, got {}", min_delta));
+  if (min_delta > 0 && patience == 0) return Reject(error, "min delta (--min-delta) needs early stopping (--patience P)");
   std::string inner;
   if (!optimizer.IsValid(&inner)) return Reject(error, inner);
   if (!euler_guard.IsValid(&inner)) return Reject(error, inner);
@@ -124,6 +127,9 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   if (p.coupling_weight_decay) optimizer["coupling_weight_decay"] = *p.coupling_weight_decay;
   if (p.module_weight_decay) optimizer["module_weight_decay"] = *p.module_weight_decay;
   if (p.warmup_steps > 0) optimizer["warmup_steps"] = p.warmup_steps;
+  if (o.keep_best) json["keep_best"] = true;
+  if (o.patience > 0) json["patience"] = o.patience;
+  if (o.min_delta > 0) json["min_delta"] = o.min_delta;
   return json;
 }
 
@@ -174,7 +180,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   options.ExpectObject({"epochs", "batch_size", "optimizer", "euler_guard", "threads", "seed", "reinitialize",
                         "coupling_init_scale", "time_budget_seconds", "checkpoint_every", "eval_batch_size",
                         "evaluate_test_each_epoch"},
-                       {"log_every", "allow_uncertified"});  // added after the first checkpoints: absent means the default
+                       {"log_every", "allow_uncertified", "keep_best", "patience", "min_delta"});  // added after the first checkpoints: absent means the default
   TrainerOptions o;
   o.epochs = options["epochs"].As<int>();
   o.batch_size = options["batch_size"].As<int>();
@@ -190,6 +196,9 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   o.evaluate_test_each_epoch = options["evaluate_test_each_epoch"].Boolean();
   options.ReadIfPresent("log_every", &o.log_every);
   options.ReadIfPresent("allow_uncertified", &o.allow_uncertified);
+  options.ReadIfPresent("keep_best", &o.keep_best);
+  options.ReadIfPresent("patience", &o.patience);
+  options.ReadIfPresent("min_delta", &o.min_delta);
   std::string error;
   if (!o.IsValid(&error)) options.Fail("invalid trainer options: " + error);
   return o;
@@ -202,6 +211,7 @@ std::string_view ToString(TrainingTermination termination) {
     case TrainingTermination::kStoppedByCallback: return "stopped";
     case TrainingTermination::kAborted: return "aborted";
     case TrainingTermination::kDiverged: return "diverged";
+    case TrainingTermination::kEarlyStopped: return "early-stopped";
   }
   return "unknown";
 }
@@ -209,6 +219,7 @@ std::string_view ToString(TrainingTermination termination) {
 std::string RunCheckpointPath(const std::string& dir) { return dir + "/checkpoint.json"; }
 std::string RunInitialModelPath(const std::string& dir) { return dir + "/initial_model.json"; }
 std::string RunModelPath(const std::string& dir) { return dir + "/model.json"; }
+std::string RunBestModelPath(const std::string& dir) { return dir + "/best_model.json"; }
 std::string RunMetricsPath(const std::string& dir) { return dir + "/metrics.jsonl"; }
 std::string RunCertificatePath(const std::string& dir) { return dir + "/certificate.json"; }
 std::string RunCertificateBeforePath(const std::string& dir) { return dir + "/certificate-before.json"; }

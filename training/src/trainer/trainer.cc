@@ -34,6 +34,14 @@ void CheckTrainingData(const TrainingData& data, const Network& network) {
   }
 }
 
+void CheckValidationForRecipes(const TrainerOptions& options, const TrainingData& data) {
+  if (HasData(data.validation)) return;
+  if (options.keep_best)
+    throw std::invalid_argument("keep_best (--keep-best) needs validation data (--val N)");
+  if (options.patience > 0)
+    throw std::invalid_argument("early stopping (--patience) needs validation data (--val N)");
+}
+
 }  // namespace
 
 UncertifiedModelError::UncertifiedModelError(const std::string& message, CertificationResult certification)
@@ -76,6 +84,7 @@ void Trainer::Impl::WriteCheckpoint() const {
   checkpoint.counters = counters;
   checkpoint.parameters = parameters;
   checkpoint.last_good_dynamics = last_good_dynamics;
+  checkpoint.best_parameters = best_parameters;
   checkpoint.optimizer = optimizer->Snapshot();
   SaveCheckpoint(checkpoint, RunCheckpointPath(options.run_directory));
 }
@@ -94,6 +103,7 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   std::string error;
   if (!options.IsValid(&error)) throw std::invalid_argument("invalid training options: " + error);
   CheckTrainingData(data, network);
+  CheckValidationForRecipes(options, data);
   auto impl = std::make_unique<Impl>(std::move(network));
   impl->data = data;
   impl->options = std::move(options);
@@ -167,6 +177,7 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
     throw std::invalid_argument(model_path + ": SHA-256 differs from the one recorded in " + checkpoint_path +
                                 " (field 'initial_model_sha256'): the run directory was modified");
   CheckTrainingData(data, network);
+  CheckValidationForRecipes(options, data);
   const std::string fingerprint = DatasetFingerprint(*data.train);
   if (fingerprint != checkpoint.data_fingerprint)
     throw std::invalid_argument(checkpoint_path + ": the training data differ from the run's (field "
@@ -192,6 +203,11 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   if (checkpoint.last_good_dynamics.size() != impl->guard->Dynamics(impl->parameters).size())
     throw std::invalid_argument(checkpoint_path + ": field 'last_good_dynamics' has the wrong length");
   impl->last_good_dynamics = checkpoint.last_good_dynamics;
+  if (checkpoint.best_parameters.size() != (impl->counters.best_epoch > 0 ? expected : 0))
+    throw std::invalid_argument(fmt::format("{}: field 'best_parameters' has {} values; expected {}", checkpoint_path,
+                                            checkpoint.best_parameters.size(),
+                                            impl->counters.best_epoch > 0 ? expected : 0));
+  impl->best_parameters = checkpoint.best_parameters;
   impl->optimizer->Restore(checkpoint.optimizer, checkpoint_path);
   if (impl->counters.batch_in_epoch > impl->batches_per_epoch())
     throw std::invalid_argument(checkpoint_path + ": field 'counters.batch_in_epoch' exceeds the batches per epoch");
