@@ -82,9 +82,13 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
                      weight_decay, time_budget, threads, seed, coupling_init_scale, checkpoint_every, eval_batch,
                      test_every_epoch, euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                      euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0,
-                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None):
+                     lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None,
+                     warmup_steps=0, keep_best=False, patience=0, min_delta=0.0):
     options = _roro.TrainerOptions()
     options.allow_uncertified = allow_uncertified
+    options.keep_best = keep_best
+    options.patience = patience
+    options.min_delta = min_delta
     certify_options = options.certify
     certify_options.use_sdp = use_sdp
     certify_options.timeout_seconds = certify_timeout
@@ -104,6 +108,7 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
     settings.module_learning_rate = lr_modules
     settings.coupling_weight_decay = weight_decay_coupling
     settings.module_weight_decay = weight_decay_modules
+    settings.warmup_steps = warmup_steps
     options.optimizer = settings
     guard = options.euler_guard
     guard.enabled = euler_guard
@@ -145,6 +150,12 @@ class Trainer:
         lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules: the coupling B's and
             the modules' own learning rate and weight decay (None: lr, weight_decay), as
             `roro train --lr-coupling ...`; W_in, b, W_out, b_out use lr and weight_decay.
+        warmup_steps: linear warm-up of the rate over the first N optimizer steps (0 = none), on
+            top of the schedule, as `roro train --warmup-steps`.
+        keep_best, patience, min_delta: with a validation split, model.json is the best-validation
+            model (keep_best; RUN/best_model.json is always kept), and early stopping after
+            `patience` epochs without a validation gain of min_delta, as `roro train --keep-best
+            --patience P --min-delta D`.
         threads: engine threads (0 = all cores; the same count gives the same bits).
         seed: seed of the data order; given (and keep_init False), B, W_in and W_out are also
             drawn afresh from it, as `roro train --seed` does.
@@ -165,15 +176,17 @@ class Trainer:
                  threads=0, seed=None, keep_init=False, coupling_init_scale=0.1, checkpoint_every=0,
                  eval_batch=256, test_every_epoch=False, euler_guard=True, euler_cap=0.0, euler_keep_margin=0.5,
                  euler_check_every=1, euler_guard_mode="project", log_every=20, allow_uncertified=False,
-                 use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None, weight_decay_coupling=None,
-                 weight_decay_modules=None, **data_options):
+                 use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None,
+                 weight_decay_coupling=None, weight_decay_modules=None, warmup_steps=0, keep_best=False, patience=0, min_delta=0.0,
+                 **data_options):
         spec = _spec(data, data_options)
         options = _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay,
                                    lr_milestones, clip, weight_decay, time_budget, threads, seed,
                                    coupling_init_scale, checkpoint_every, eval_batch, test_every_epoch,
                                    euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                                    euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout,
-                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules)
+                                   lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules,
+                                   warmup_steps, keep_best, patience, min_delta)
         network = _network(model)
         if seed is not None and not keep_init:
             network = _roro.reinitialize_trained_tensors(network, seed, coupling_init_scale)

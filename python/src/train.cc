@@ -167,6 +167,8 @@ void BindOptions(py::module_& m) {
       .def_readwrite("schedule", &TrainerOptimizerSettings::schedule, "'constant' | 'step' | 'cosine'")
       .def_readwrite("decay", &TrainerOptimizerSettings::decay)
       .def_readwrite("milestones", &TrainerOptimizerSettings::milestones)
+      .def_readwrite("warmup_steps", &TrainerOptimizerSettings::warmup_steps,
+                     "Linear warm-up over the first N optimizer steps (0 = none)")
       .def_readwrite("coupling_learning_rate", &TrainerOptimizerSettings::coupling_learning_rate,
                      "Learning rate of the coupling B (None: learning_rate)")
       .def_readwrite("module_learning_rate", &TrainerOptimizerSettings::module_learning_rate,
@@ -208,6 +210,11 @@ void BindOptions(py::module_& m) {
       .def_readwrite("certify", &TrainerOptions::certify,
                      "CertifyOptions of the certification before training (the Trainer refuses a model it does not "
                      "certify, unless allow_uncertified).")
+      .def_readwrite("keep_best", &TrainerOptions::keep_best,
+                     "With validation data: model.json (and network) is the best-validation model.")
+      .def_readwrite("patience", &TrainerOptions::patience,
+                     "Early stopping: epochs without a validation improvement of min_delta (0 = off).")
+      .def_readwrite("min_delta", &TrainerOptions::min_delta, "Early stopping: the least improvement that counts.")
       .def_readwrite("allow_uncertified", &TrainerOptions::allow_uncertified,
                      "Train a model that is not certified before training (refuted or inconclusive); the run records "
                      "it (metrics.jsonl start/end lines, summary). Kept by resume.")
@@ -319,6 +326,11 @@ void BindResults(py::module_& m) {
       .def_property_readonly(
           "pre_training_verdict", [](const TrainingSummary& s) { return std::string(ToString(s.pre_training_verdict)); },
           "Verdict of the initial model's certificate (RUN/certificate-before.json).")
+      .def_readonly("best_epoch", &TrainingSummary::best_epoch,
+                    "Epoch (1-based) of the best validation score (RUN/best_model.json); 0 if none.")
+      .def_readonly("best_validation_score", &TrainingSummary::best_validation_score,
+                    "Best validation accuracy (minus the loss for regression); NaN if none.")
+      .def_readonly("kept_best", &TrainingSummary::kept_best, "True if model.json is the best-validation model.")
       .def_readonly("allow_uncertified", &TrainingSummary::allow_uncertified,
                     "Whether the run was allowed to train a model that is not certified.")
       .def_property_readonly("trained_uncertified", &TrainingSummary::trained_uncertified,

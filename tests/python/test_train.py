@@ -59,6 +59,29 @@ def test_group_learning_rates_give_the_model_of_roro_train(cli, model, tmp_path)
         roro.train(model, "copy", **DATA, epochs=1, lr_coupling=-1.0)
 
 
+def test_warmup_gives_the_model_of_roro_train(cli, model, tmp_path):
+    cli("train", "--model", model, *CLI_DATA, "--epochs", "1", "--batch", "32", "--lr", "2e-3", "--warmup-steps", "3",
+        "--seed", "1", "--threads", "1", "--out", tmp_path / "cli")
+    roro.train(model, "copy", **DATA, epochs=1, batch=32, lr=2e-3, warmup_steps=3, seed=1, threads=1,
+               out=tmp_path / "py")
+    assert read_bytes(tmp_path / "py" / "model.json") == read_bytes(tmp_path / "cli" / "model.json")
+    plain = roro.train(model, "copy", **DATA, epochs=1, batch=32, lr=2e-3, seed=1, threads=1)
+    assert plain.model != roro.load(tmp_path / "py" / "model.json")
+    with pytest.raises(ValueError, match="--warmup-steps"):
+        roro.train(model, "copy", **DATA, epochs=1, warmup_steps=-1)
+
+
+def test_keep_best_and_early_stopping(model, tmp_path):
+    run = roro.train(model, "copy", **DATA, validation=64, epochs=4, batch=64, lr=2e-3, seed=1, threads=1,
+                     keep_best=True, patience=1, min_delta=1e9, out=tmp_path / "run")
+    assert run.summary.termination == "early-stopped"
+    assert run.summary.epochs_completed == 2
+    assert run.summary.kept_best and run.summary.best_epoch in (1, 2)
+    assert read_bytes(tmp_path / "run" / "model.json") == read_bytes(tmp_path / "run" / "best_model.json")
+    with pytest.raises(ValueError, match="--val"):
+        roro.train(model, "copy", **DATA, epochs=1, keep_best=True)
+
+
 def test_keep_init_trains_the_model_as_it_is(cli, model, tmp_path):
     cli("train", "--model", model, *CLI_DATA, "--epochs", "1", "--batch", "64", "--seed", "2", "--keep-init",
         "--threads", "1", "--out", tmp_path / "cli")

@@ -149,6 +149,8 @@ std::function<int()> Setup(CLI::App& app) {
       ->check(CLI::IsMember({"constant", "step", "cosine"}));
   app.add_option("--lr-decay", o.optimizer.decay, "Step schedule: factor at each milestone");
   app.add_option("--lr-milestones", flags->milestones, "Step schedule: epochs after which the rate decays")->delimiter(',');
+  app.add_option("--warmup-steps", o.optimizer.warmup_steps,
+                 "Ramp the rate linearly from 0 over the first N optimizer steps (0 = none; on top of --schedule)");
   app.add_option("--clip", o.optimizer.clip_norm, "Clip the gradient's global norm (0 = off)");
   app.add_option("--weight-decay", o.optimizer.weight_decay,
                  "Weight decay (decoupled for Adam); the input/readout group's, and every group's unless set below");
@@ -181,6 +183,10 @@ std::function<int()> Setup(CLI::App& app) {
       ->check(CLI::IsMember({"project", "halve"}));
   app.add_option("--log-every", o.log_every, "A progress line in metrics.jsonl every N steps (0 = off)")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--keep-best", o.keep_best,
+               "With --val: model.json is the best-validation model (RUN/best_model.json), certified and verified");
+  app.add_option("--patience", o.patience, "With --val: stop after P epochs without a validation improvement (0 = off)");
+  app.add_option("--min-delta", o.min_delta, "Early stopping: the least validation-accuracy gain that counts");
   app.add_flag("--allow-uncertified", flags->allow_uncertified,
                "Train a model that is not certified before training (refuted or inconclusive); the run says so");
   app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");
@@ -250,6 +256,9 @@ std::function<int()> Setup(CLI::App& app) {
       options.run_directory = f.out;
       options.reinitialize = app.get_option("--seed")->count() > 0 && !f.keep_init;
       if (!options.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
+      if ((options.keep_best || options.patience > 0) && f.data.validation == 0)
+        throw CliError(kExitUsage, std::string("usage: ") + (options.keep_best ? "--keep-best" : "--patience") +
+                                       " needs a validation split (--val N)");
       if (!std::filesystem::exists(f.model))
         throw CliError(kExitNoInput, "error: model file " + f.model + " does not exist");
       if (std::filesystem::exists(RunCheckpointPath(f.out)))

@@ -31,7 +31,7 @@ long ReadOptionalCount(const JsonField& counters, std::string_view key) {
 }
 
 nlohmann::json CountersToJson(const TrainingCounters& c) {
-  return {{"epoch", c.epoch},
+  nlohmann::json json = {{"epoch", c.epoch},
           {"batch_in_epoch", c.batch_in_epoch},
           {"global_step", c.global_step},
           {"sequences_seen", c.sequences_seen},
@@ -49,13 +49,21 @@ nlohmann::json CountersToJson(const TrainingCounters& c) {
           {"progress_loss_sum", c.progress_loss_sum},
           {"progress_correct", c.progress_correct},
           {"progress_count", c.progress_count}};
+  if (c.best_epoch > 0) {
+    if (!std::isfinite(c.best_score)) throw std::invalid_argument("checkpoint: the best validation score is not finite");
+    json["best_epoch"] = c.best_epoch;
+    json["best_score"] = c.best_score;
+    json["epochs_without_improvement"] = c.epochs_without_improvement;
+  }
+  return json;
 }
 
 TrainingCounters ReadCounters(const JsonField& counters) {
   counters.ExpectObject({"epoch", "batch_in_epoch", "global_step", "sequences_seen", "rejected_steps", "scaled_steps",
                          "euler_checks", "euler_factor", "euler_guard_active", "elapsed_seconds", "epoch_loss_sum",
                          "epoch_correct", "epoch_count"},
-                        {"projected_steps", "progress_loss_sum", "progress_correct", "progress_count"});
+                        {"projected_steps", "progress_loss_sum", "progress_correct", "progress_count", "best_epoch",
+                         "best_score", "epochs_without_improvement"});
   TrainingCounters c;
   c.epoch = static_cast<int>(counters["epoch"].Integer(0, std::numeric_limits<int>::max()));
   c.batch_in_epoch = ReadCount(counters["batch_in_epoch"]);
@@ -75,6 +83,12 @@ TrainingCounters ReadCounters(const JsonField& counters) {
   counters.ReadIfPresent("progress_loss_sum", &c.progress_loss_sum);
   c.progress_correct = ReadOptionalCount(counters, "progress_correct");
   c.progress_count = ReadOptionalCount(counters, "progress_count");
+  if (const auto best = counters.Find("best_epoch")) {
+    c.best_epoch = static_cast<int>(best->Integer(1, std::numeric_limits<int>::max()));
+    c.best_score = counters["best_score"].Number();
+    c.epochs_without_improvement =
+        static_cast<int>(counters["epochs_without_improvement"].Integer(0, std::numeric_limits<int>::max()));
+  }
   return c;
 }
 
@@ -111,6 +125,11 @@ std::string SerializeCheckpoint(const TrainingCheckpoint& checkpoint) {
       {"last_good_dynamics", EncodeVector(checkpoint.last_good_dynamics)},
       {"optimizer", {{"vectors", optimizer_vectors}, {"scalars", optimizer_scalars}}},
   };
+  if (checkpoint.best_parameters.size() > 0) {
+    if (!checkpoint.best_parameters.allFinite())
+      throw std::invalid_argument("checkpoint: refusing to save non-finite best parameters");
+    json["best_parameters"] = EncodeVector(checkpoint.best_parameters);
+  }
   return json.dump(1) + "\n";
 }
 
@@ -119,7 +138,8 @@ TrainingCheckpoint ParseCheckpoint(const std::string& bytes, const std::string& 
   const JsonField document(json, source);
   topology_internal::CheckFormatTag(document, kFormatName, kCheckpointFormatVersion);
   document.ExpectObject({"format", "version", "options", "data", "data_fingerprint", "initial_model_sha256", "counters",
-                         "parameters", "last_good_dynamics", "optimizer"});
+                         "parameters", "last_good_dynamics", "optimizer"},
+                        {"best_parameters"});  // best_parameters: runs with validation data
   TrainingCheckpoint checkpoint;
   // Options and data are read by their own readers (TrainerOptionsFromJson, DataSpecFromJson) when
   // the run resumes; here they are kept as they are.
@@ -133,6 +153,7 @@ TrainingCheckpoint ParseCheckpoint(const std::string& bytes, const std::string& 
   checkpoint.parameters = DecodeVector(document["parameters"]);
   checkpoint.last_good_dynamics = DecodeVector(document["last_good_dynamics"]);
   checkpoint.optimizer = ReadOptimizer(document["optimizer"]);
+  if (const auto best = document.Find("best_parameters")) checkpoint.best_parameters = DecodeVector(*best);
   return checkpoint;
 }
 

@@ -13,6 +13,8 @@ namespace roro::training_internal::trainer {
 struct OptimizerAdapter::Impl {
   Optimizer optimizer;
   LearningRateSchedule schedule;
+  int warmup_steps = 0;
+  long steps_per_epoch = 1;
 };
 
 namespace {
@@ -72,14 +74,18 @@ void ApplyGroupSettings(const TrainerOptimizerSettings& settings, const std::vec
 OptimizerAdapter::OptimizerAdapter(const TrainerOptimizerSettings& settings, const Eigen::VectorXd& mask,
                                    const std::vector<ParameterSegment>& layout, int epochs, long steps_per_epoch)
     : impl_(std::make_unique<Impl>(Impl{Optimizer(ToOptimizerOptions(settings), mask),
-                                        ToSchedule(settings, epochs, steps_per_epoch)})) {
+                                        ToSchedule(settings, epochs, steps_per_epoch), settings.warmup_steps,
+                                        std::max(1L, steps_per_epoch)})) {
   ApplyGroupSettings(settings, layout, &impl_->optimizer);
 }
 
 OptimizerAdapter::~OptimizerAdapter() = default;
 
 double OptimizerAdapter::LearningRate(int epoch, long batch_in_epoch) const {
-  return impl_->schedule.Rate(epoch, batch_in_epoch);
+  const double rate = impl_->schedule.Rate(epoch, batch_in_epoch);
+  const long step = static_cast<long>(epoch) * impl_->steps_per_epoch + batch_in_epoch;
+  if (step >= impl_->warmup_steps) return rate;
+  return rate * static_cast<double>(step + 1) / static_cast<double>(impl_->warmup_steps);
 }
 
 double OptimizerAdapter::Step(Eigen::VectorXd& parameters, const Eigen::VectorXd& gradient, int epoch,

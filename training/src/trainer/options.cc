@@ -40,6 +40,8 @@ bool TrainerOptimizerSettings::IsValid(std::string* error) const {
       return Reject(error, "lr milestones must be strictly increasing");
   }
   if (schedule == "step" && milestones.empty()) return Reject(error, "the step schedule needs --lr-milestones");
+  if (warmup_steps < 0)
+    return Reject(error, fmt::format("warm-up steps (--warmup-steps) must be >= 0 (0 = none), got {}", warmup_steps));
   if (coupling_learning_rate && !PositiveFinite(*coupling_learning_rate))
     return Reject(error, fmt::format("coupling learning rate (--lr-coupling) must be > 0, got {}", *coupling_learning_rate));
   if (module_learning_rate && !PositiveFinite(*module_learning_rate))
@@ -83,6 +85,9 @@ bool TrainerOptions::IsValid(std::string* error) const {
   if (checkpoint_every < 0) return Reject(error, fmt::format("checkpoint interval must be >= 0, got {}", checkpoint_every));
   if (eval_batch_size < 1) return Reject(error, fmt::format("eval batch size must be >= 1, got {}", eval_batch_size));
   if (log_every < 0) return Reject(error, fmt::format("log interval must be >= 0 steps (0 = off), got {}", log_every));
+  if (patience < 0) return Reject(error, fmt::format("patience (--patience) must be >= 0 epochs (0 = off), got {}", patience));
+  if (!NonNegativeFinite(min_delta)) return Reject(error, fmt::format("min delta (--min-delta) must be >= 0, got {}", min_delta));
+  if (min_delta > 0 && patience == 0) return Reject(error, "min delta (--min-delta) needs early stopping (--patience P)");
   std::string inner;
   if (!optimizer.IsValid(&inner)) return Reject(error, inner);
   if (!euler_guard.IsValid(&inner)) return Reject(error, inner);
@@ -121,6 +126,10 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   if (p.module_learning_rate) optimizer["module_learning_rate"] = *p.module_learning_rate;
   if (p.coupling_weight_decay) optimizer["coupling_weight_decay"] = *p.coupling_weight_decay;
   if (p.module_weight_decay) optimizer["module_weight_decay"] = *p.module_weight_decay;
+  if (p.warmup_steps > 0) optimizer["warmup_steps"] = p.warmup_steps;
+  if (o.keep_best) json["keep_best"] = true;
+  if (o.patience > 0) json["patience"] = o.patience;
+  if (o.min_delta > 0) json["min_delta"] = o.min_delta;
   return json;
 }
 
@@ -129,7 +138,8 @@ namespace {
 void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) {
   field.ExpectObject({"kind", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm",
                       "schedule", "decay", "milestones"},
-                     {"coupling_learning_rate", "module_learning_rate", "coupling_weight_decay", "module_weight_decay"});
+                     {"coupling_learning_rate", "module_learning_rate", "coupling_weight_decay", "module_weight_decay",
+                      "warmup_steps"});
   p->kind = field["kind"].String();
   p->learning_rate = field["learning_rate"].Number();
   p->momentum = field["momentum"].Number();
@@ -148,6 +158,7 @@ void ReadOptimizerSettings(const JsonField& field, TrainerOptimizerSettings* p) 
     double value = 0;
     if (field.ReadIfPresent(key, &value)) *target = value;
   }
+  field.ReadIfPresent("warmup_steps", &p->warmup_steps);
 }
 
 // keep_margin and mode came after the first checkpoints were written: absent means the default.
@@ -169,7 +180,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   options.ExpectObject({"epochs", "batch_size", "optimizer", "euler_guard", "threads", "seed", "reinitialize",
                         "coupling_init_scale", "time_budget_seconds", "checkpoint_every", "eval_batch_size",
                         "evaluate_test_each_epoch"},
-                       {"log_every", "allow_uncertified"});  // added after the first checkpoints: absent means the default
+                       {"log_every", "allow_uncertified", "keep_best", "patience", "min_delta"});  // added after the first checkpoints: absent means the default
   TrainerOptions o;
   o.epochs = options["epochs"].As<int>();
   o.batch_size = options["batch_size"].As<int>();
@@ -185,6 +196,9 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   o.evaluate_test_each_epoch = options["evaluate_test_each_epoch"].Boolean();
   options.ReadIfPresent("log_every", &o.log_every);
   options.ReadIfPresent("allow_uncertified", &o.allow_uncertified);
+  options.ReadIfPresent("keep_best", &o.keep_best);
+  options.ReadIfPresent("patience", &o.patience);
+  options.ReadIfPresent("min_delta", &o.min_delta);
   std::string error;
   if (!o.IsValid(&error)) options.Fail("invalid trainer options: " + error);
   return o;
@@ -197,6 +211,7 @@ std::string_view ToString(TrainingTermination termination) {
     case TrainingTermination::kStoppedByCallback: return "stopped";
     case TrainingTermination::kAborted: return "aborted";
     case TrainingTermination::kDiverged: return "diverged";
+    case TrainingTermination::kEarlyStopped: return "early-stopped";
   }
   return "unknown";
 }
@@ -204,6 +219,7 @@ std::string_view ToString(TrainingTermination termination) {
 std::string RunCheckpointPath(const std::string& dir) { return dir + "/checkpoint.json"; }
 std::string RunInitialModelPath(const std::string& dir) { return dir + "/initial_model.json"; }
 std::string RunModelPath(const std::string& dir) { return dir + "/model.json"; }
+std::string RunBestModelPath(const std::string& dir) { return dir + "/best_model.json"; }
 std::string RunMetricsPath(const std::string& dir) { return dir + "/metrics.jsonl"; }
 std::string RunCertificatePath(const std::string& dir) { return dir + "/certificate.json"; }
 std::string RunCertificateBeforePath(const std::string& dir) { return dir + "/certificate-before.json"; }

@@ -24,6 +24,7 @@ std::string TrainingSummary::BriefReport() const {
   if (trained_uncertified())
     text += fmt::format("UNCERTIFIED: the model was {} before training and was trained anyway (allow_uncertified)\n",
                         ToString(pre_training_verdict));
+  if (kept_best) text += fmt::format("model: the best-validation model, of epoch {} (--keep-best)\n", best_epoch);
   if (validation) text += Stats("validation", *validation);
   if (test) text += Stats("test", *test);
   text += fmt::format("Euler factor bound: {:.6g} (initial {:.6g})", final_euler_factor, initial_euler_factor);

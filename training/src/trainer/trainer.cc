@@ -35,6 +35,14 @@ void CheckTrainingData(const TrainingData& data, const Network& network) {
   }
 }
 
+void CheckValidationForRecipes(const TrainerOptions& options, const TrainingData& data) {
+  if (HasData(data.validation)) return;
+  if (options.keep_best)
+    throw std::invalid_argument("keep_best (--keep-best) needs validation data (--val N)");
+  if (options.patience > 0)
+    throw std::invalid_argument("early stopping (--patience) needs validation data (--val N)");
+}
+
 }  // namespace
 
 UncertifiedModelError::UncertifiedModelError(const std::string& message, CertificationResult certification)
@@ -85,6 +93,7 @@ void Trainer::Impl::WriteCheckpoint() const {
   checkpoint.counters = counters;
   checkpoint.parameters = parameters;
   checkpoint.last_good_dynamics = last_good_dynamics;
+  checkpoint.best_parameters = best_parameters;
   checkpoint.optimizer = optimizer->Snapshot();
   SaveCheckpoint(checkpoint, RunCheckpointPath(options.run_directory));
 }
@@ -142,6 +151,7 @@ Trainer::Trainer(Network network, TrainingData data, TrainerOptions options, nlo
   if (!options.IsValid(&error)) throw std::invalid_argument("invalid training options: " + error);
   CheckTrainingData(data, network);
   CheckCommunicator(communicator.get(), options.batch_size);
+  CheckValidationForRecipes(options, data);
   auto impl = std::make_unique<Impl>(std::move(network));
   impl->communicator = std::move(communicator);
   impl->data = data;
@@ -220,6 +230,7 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
     throw std::invalid_argument(model_path + ": SHA-256 differs from the one recorded in " + checkpoint_path +
                                 " (field 'initial_model_sha256'): the run directory was modified");
   CheckTrainingData(data, network);
+  CheckValidationForRecipes(options, data);
   const std::string fingerprint = DatasetFingerprint(*data.train);
   if (fingerprint != checkpoint.data_fingerprint)
     throw std::invalid_argument(checkpoint_path + ": the training data differ from the run's (field "
@@ -247,6 +258,11 @@ Trainer Trainer::Resume(const std::string& run_directory, TrainingData data, con
   if (checkpoint.last_good_dynamics.size() != impl->guard->Dynamics(impl->parameters).size())
     throw std::invalid_argument(checkpoint_path + ": field 'last_good_dynamics' has the wrong length");
   impl->last_good_dynamics = checkpoint.last_good_dynamics;
+  if (checkpoint.best_parameters.size() != (impl->counters.best_epoch > 0 ? expected : 0))
+    throw std::invalid_argument(fmt::format("{}: field 'best_parameters' has {} values; expected {}", checkpoint_path,
+                                            checkpoint.best_parameters.size(),
+                                            impl->counters.best_epoch > 0 ? expected : 0));
+  impl->best_parameters = checkpoint.best_parameters;
   impl->optimizer->Restore(checkpoint.optimizer, checkpoint_path);
   if (impl->counters.batch_in_epoch > impl->batches_per_epoch())
     throw std::invalid_argument(checkpoint_path + ": field 'counters.batch_in_epoch' exceeds the batches per epoch");

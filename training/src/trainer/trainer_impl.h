@@ -45,6 +45,7 @@ struct Trainer::Impl {
   Eigen::VectorXd parameters;
   Eigen::VectorXd mask;
   Eigen::VectorXd last_good_dynamics;
+  Eigen::VectorXd best_parameters;  ///< at counters.best_epoch (empty: no validation score yet)
   std::unique_ptr<training_internal::trainer::EulerGuard> guard;
   std::unique_ptr<training_internal::trainer::OptimizerAdapter> optimizer;
   double initial_euler_factor = 0;

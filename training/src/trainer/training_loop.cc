@@ -86,6 +86,7 @@ class Trainer::Impl::TrainingLoop {
 
   TrainingSummary Run() {
     StartSummary();
+    if (EarlyStopDue()) EarlyStop(/*log=*/false);  // a resumed run that had stopped early: logged then
     while (!stop_ && counters_.epoch < options_.epochs) {
       OrderEpoch();
       if (counters_.batch_in_epoch < per_epoch_) {
@@ -159,6 +160,12 @@ class Trainer::Impl::TrainingLoop {
   EpochEvaluation EvaluateEpoch() const;
   TrainingProgress EpochProgress(const EpochEvaluation& evaluation) const;
   void LogEpoch(const TrainingProgress& progress, const EpochEvaluation& evaluation);
+  void TrackBest(const EpochEvaluation& evaluation);
+  bool EarlyStopDue() const {
+    return options_.patience > 0 && counters_.best_epoch > 0 &&
+           counters_.epochs_without_improvement >= options_.patience && counters_.epoch < options_.epochs;
+  }
+  void EarlyStop(bool log);
   void AdvanceEpoch();
   bool CallEpochCallback(const TrainingProgress& progress);
 
@@ -439,9 +446,44 @@ bool Trainer::Impl::TrainingLoop::EndEpoch() {
   UpdateElapsed();
   const TrainingProgress progress = EpochProgress(evaluation);
   LogEpoch(progress, evaluation);  // before the checkpoint: a crash in between replays this epoch's line
+  TrackBest(evaluation);           // so is best_model.json (the replay writes the same bytes)
   AdvanceEpoch();
+  if (EarlyStopDue()) EarlyStop(/*log=*/true);  // before the checkpoint, whose log must hold the line
   impl_.WriteCheckpoint();
   return CallEpochCallback(progress);
+}
+
+// The best validation score so far (ties: the earliest epoch), its parameters and
+// RUN/best_model.json, and the epochs without an improvement of at least min_delta.
+void Trainer::Impl::TrainingLoop::TrackBest(const EpochEvaluation& evaluation) {
+  if (!evaluation.validation) return;
+  const double score = impl_.classification() ? evaluation.validation->accuracy : -evaluation.validation->loss;
+  if (!std::isfinite(score)) return;
+  const bool first = counters_.best_epoch == 0;
+  const bool better = first || score > counters_.best_score;
+  const bool enough = first || (better && score - counters_.best_score >= options_.min_delta);
+  counters_.epochs_without_improvement = enough ? 0 : counters_.epochs_without_improvement + 1;
+  if (!better) return;
+  counters_.best_epoch = counters_.epoch + 1;
+  counters_.best_score = score;
+  impl_.best_parameters = impl_.parameters;
+  if (impl_.has_run_directory()) SaveModel(impl_.network, RunBestModelPath(options_.run_directory));
+}
+
+void Trainer::Impl::TrainingLoop::EarlyStop(bool log) {
+  summary_.termination = TrainingTermination::kEarlyStopped;
+  summary_.message = fmt::format(
+      "early-stopped after epoch {}: no validation improvement of at least {} in {} epoch(s) (best: epoch {}, {} {:.6g})",
+      counters_.epoch, options_.min_delta, counters_.epochs_without_improvement, counters_.best_epoch,
+      impl_.classification() ? "accuracy" : "loss",
+      impl_.classification() ? counters_.best_score : -counters_.best_score);
+  if (log)
+    metrics_->Append({{"type", "early_stop"}, {"epoch", counters_.epoch}, {"step", counters_.global_step},
+                      {"best_epoch", counters_.best_epoch}, {"best_score", counters_.best_score},
+                      {"epochs_without_improvement", counters_.epochs_without_improvement},
+                      {"patience", options_.patience}, {"min_delta", options_.min_delta}});
+  stop_ = true;
+  Say(summary_.message);
 }
 
 EpochEvaluation Trainer::Impl::TrainingLoop::EvaluateEpoch() const {
@@ -522,6 +564,8 @@ void Trainer::Impl::TrainingLoop::FinishSession() {
   summary_.rejected_steps = counters_.rejected_steps;
   summary_.scaled_steps = counters_.scaled_steps;
   summary_.projected_steps = counters_.projected_steps;
+  summary_.best_epoch = counters_.best_epoch;
+  summary_.best_validation_score = counters_.best_score;
   summary_.seconds = SessionSeconds();
   summary_.sequences_per_second = std::isfinite(Throughput()) ? Throughput() : 0.0;
   if (counters_.epoch_count > 0) {  // stopped inside an epoch: report its running figures
@@ -534,6 +578,12 @@ void Trainer::Impl::TrainingLoop::FinishSession() {
 // Clean end: checkpoint (so a budget-stopped run can be extended), evaluate, write the model.
 void Trainer::Impl::TrainingLoop::FinishCleanly() {
   if (counters_.batch_in_epoch > 0) impl_.WriteCheckpoint();
+  if (options_.keep_best && impl_.best_parameters.size() > 0) {
+    // After the last checkpoint, which keeps the last parameters (a resumed run trains on from them).
+    impl_.parameters = impl_.best_parameters;
+    SetTrainableParameters(impl_.network, impl_.parameters);
+    summary_.kept_best = true;
+  }
   EvaluateFinalModel();
   if (impl_.has_run_directory()) {
     summary_.model_path = RunModelPath(options_.run_directory);

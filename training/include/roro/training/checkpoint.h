@@ -45,6 +45,12 @@ struct TrainingCounters {
   double progress_loss_sum = 0;
   long progress_correct = 0;
   long progress_count = 0;
+  /// The best validation epoch so far (1-based, 0 = none), its score (accuracy; minus the loss
+  /// for regression), and the epoch ends since the last improvement (early stopping). Written
+  /// only once there is a validation score, so runs without validation keep their bytes.
+  int best_epoch = 0;
+  double best_score = std::numeric_limits<double>::quiet_NaN();
+  int epochs_without_improvement = 0;
 };
 
 /// The optimizer's serializable state (moments, step count, ...) by name.
@@ -62,6 +68,7 @@ struct TrainingCheckpoint {
   Eigen::VectorXd parameters;         ///< flat trainable vector (parameters.h layout)
   Eigen::VectorXd last_good_dynamics; ///< Euler guard's last accepted coupling/svd values
   OptimizerSnapshot optimizer;
+  Eigen::VectorXd best_parameters;    ///< at counters.best_epoch; empty (and not written) if none
 };
 
 /// The exact bytes SaveCheckpoint writes (JSON).

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -51,6 +52,10 @@ struct TrainerOptimizerSettings {
   std::string schedule = "constant";  ///< "constant" | "step" | "cosine"
   double decay = 0.1;             ///< step: factor applied at each milestone
   std::vector<int> milestones;    ///< step: epochs (1-based: "90" decays from epoch 91 on)
+  /// Linear warm-up over the first warmup_steps optimizer steps (0 = none): the step with 0-based
+  /// global index k < warmup_steps takes (k + 1) / warmup_steps of the schedule's rate at that
+  /// step (constant, step or cosine), every group alike; later steps take the schedule's rate.
+  int warmup_steps = 0;
   /// Per tensor group (parameters.h, GroupOfSegment): the coupling B, the modules' trainable
   /// tensors (svd U, V, Sigma, Phi and any later module segment), and the input/readout group
   /// (W_in, b, W_out, b_out), which uses learning_rate and weight_decay. Unset: the group uses
@@ -124,6 +129,17 @@ struct TrainerOptions {
   /// (field "allow_uncertified", with "pre_training_verdict"), the summary, and study reports.
   /// Stored in checkpoints: a resumed run keeps the choice it started with.
   bool allow_uncertified = false;
+  /// With validation data the run always keeps RUN/best_model.json: the parameters at the epoch
+  /// end with the best validation score (accuracy; for regression, the lowest loss), ties to the
+  /// earliest. keep_best (--keep-best): the run ends with that model as model.json, network()
+  /// and the final evaluation (so it is what gets certified and verified). Needs validation data.
+  bool keep_best = false;
+  /// Early stopping (--patience, needs validation data): the run stops, termination
+  /// kEarlyStopped, after `patience` epoch ends in a row without an improvement of the
+  /// validation score over the best so far of at least min_delta (and strictly above it).
+  /// 0 = off. keep_best, patience and min_delta are written to the options JSON only when set.
+  int patience = 0;
+  double min_delta = 0;  ///< in units of the score (accuracy in [0, 1]; loss for regression)
   bool IsValid(std::string* error) const;
 };
 
@@ -157,6 +173,7 @@ enum class TrainingTermination {
   kStoppedByCallback,  ///< a callback returned kStop
   kAborted,            ///< a callback returned kAbort: nothing written after the last checkpoint
   kDiverged,           ///< NaN/Inf loss, gradient or parameters: last good checkpoint kept
+  kEarlyStopped,       ///< no validation improvement in TrainerOptions::patience epochs
 };
 std::string_view ToString(TrainingTermination termination);
 
@@ -183,6 +200,11 @@ struct TrainingSummary {
   double seconds = 0;             ///< this session
   double sequences_per_second = 0;
   std::string model_path;         ///< "" if no model was written
+  /// The epoch (1-based) of the best validation score so far, 0 if none, and the score
+  /// (accuracy; minus the loss for regression). kept_best: model.json is that epoch's model.
+  int best_epoch = 0;
+  double best_validation_score = std::numeric_limits<double>::quiet_NaN();
+  bool kept_best = false;
   /// The verdict of RUN/certificate-before.json (of the initial model), and whether the run was
   /// allowed to train without "certified" (TrainerOptions::allow_uncertified).
   Verdict pre_training_verdict = Verdict::kInconclusive;
@@ -301,6 +323,8 @@ std::uint64_t ParameterHash(const Eigen::VectorXd& parameters);
 std::string RunCheckpointPath(const std::string& run_directory);
 std::string RunInitialModelPath(const std::string& run_directory);
 std::string RunModelPath(const std::string& run_directory);
+/// RUN/best_model.json: the model at the best validation epoch so far (runs with validation data).
+std::string RunBestModelPath(const std::string& run_directory);
 std::string RunMetricsPath(const std::string& run_directory);
 std::string RunCertificatePath(const std::string& run_directory);
 /// RUN/certificate-before.json: the initial model's certificate, written before training.
