@@ -42,6 +42,11 @@ TEST(ExportImportCliTest, ExportThenImportReproducesTheModelFile) {
   ASSERT_EQ(RunCli({"export", dir.File("back.json"), "-o", dir.File("npy2")}).exit_code, 0);
   ASSERT_EQ(RunCli({"import", dir.File("npy2"), "-o", dir.File("back2.json")}).exit_code, 0);
   EXPECT_EQ(ReadFile(dir.File("back2.json")), ReadFile(dir.File("back.json")));
+  // Module kinds, the svd module's parameters and provenance come back too: the original bytes.
+  EXPECT_EQ(ReadFile(dir.File("back.json")), ReadFile(dir.File("net.json")));
+  EXPECT_EQ(back.module(1).kind(), ModuleKind::kSvd);
+  EXPECT_THAT(exported.out, HasSubstr("factors (Phi, U, Sigma, V) of 1 svd module"));
+  EXPECT_TRUE(fs::exists(dir.File("npy/svd1_Sigma.npy")));
 }
 
 TEST(ExportImportCliTest, HelpDescribesBothCommands) {

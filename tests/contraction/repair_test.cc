@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "roro/contraction/certify.h"
 #include "roro/contraction/csdp.h"
 #include "roro/modules/module.h"
 #include "roro/modules/random.h"
@@ -179,6 +180,51 @@ TEST(RepairNetworkTest, ForceRepairsEveryDenseModule) {
   EXPECT_EQ(again.modules[0].reason, "svd");
 }
 
+/// TwoModuleNetwork with a feedback edge in metric-skew form and a non-identity metric, so the
+/// coupling L = B - M^-1 B^T M depends on the metric that repair must refresh.
+Network CoupledTwoModuleNetwork() {
+  Network plain = TwoModuleNetwork();
+  ModuleGraph graph(plain.module_sizes());
+  graph.AddEdge(0, 1, CouplingKind::kFeedback);
+  Eigen::MatrixXd metric0 = Eigen::MatrixXd::Identity(4, 4) * 2.0;
+  return NetworkBuilder()
+      .AddModules(plain.modules())
+      .SetGraph(graph)
+      .SetSeed(3)
+      .SetCouplingInitScale(0.05)
+      .SetAlpha(0.05)  // the repaired rate is about 0.01: the Euler map at alpha 0.1 is not proven
+      .SetMetricBlocks({metric0, Eigen::MatrixXd::Identity(3, 3)}, "test")
+      .SetInputSize(1)
+      .SetOutputSize(2)
+      .Build();
+}
+
+TEST(RepairNetworkTest, RefreshesTheMetricSoTheRepairedCoupledNetworkCertifiesAndVerifies) {
+  Network network = CoupledTwoModuleNetwork();
+  ASSERT_EQ(network.coupling_form(), CouplingForm::kMetricSkew);
+  CertifyOptions certify;
+  certify.use_sdp = false;
+  ASSERT_NE(Certify(network, certify).verdict, Verdict::kCertified);  // module 0 is unstable
+  const Eigen::MatrixXd free = network.DenseFreeCoupling();
+  RepairOptions options;
+  options.use_sdp = false;
+  const RepairSummary summary = RepairNetwork(network, options);
+  ASSERT_EQ(summary.repaired_count(), 1);
+  // The repaired module's metric is its Phi^2; the kept module's metric is untouched.
+  const Eigen::VectorXd phi2 = network.module(0).svd()->MetricDiagonal();
+  EXPECT_EQ(Eigen::MatrixXd(network.metric_blocks()[0]), Eigen::MatrixXd(phi2.asDiagonal()));
+  EXPECT_EQ(network.metric_blocks()[1], Eigen::MatrixXd::Identity(3, 3));
+  EXPECT_EQ(network.metric_source(), "repair");
+  // B is kept; L is re-derived from it in the new metric.
+  EXPECT_EQ(network.DenseFreeCoupling(), free);
+  const Eigen::MatrixXd m = network.DenseMetric();
+  EXPECT_LT((network.DenseCoupling() - (free - m.inverse() * free.transpose() * m)).cwiseAbs().maxCoeff(), 1e-12);
+  const CertificationResult result = Certify(network, certify);
+  EXPECT_EQ(result.verdict, Verdict::kCertified) << result.BriefReport();
+  EXPECT_EQ(VerifyCertificate(network, result.certificate).verdict, Verdict::kCertified);
+  EXPECT_THAT(summary.BriefReport(), HasSubstr("metric refreshed to Phi^2"));
+}
+
 TEST(RepairCliTest, WritesARepairedModel) {
   testing::TempDir directory;
   const std::string input = directory.File("model.json");
@@ -191,6 +237,9 @@ TEST(RepairCliTest, WritesARepairedModel) {
   EXPECT_EQ(repaired.module(0).kind(), ModuleKind::kSvd);
   EXPECT_EQ(repaired.module(1).kind(), ModuleKind::kDense);
   EXPECT_LT(repaired.module(0).svd()->Sigma().maxCoeff(), 1.0);
+  // The whole repaired model is certified, and its certificate is written next to it.
+  EXPECT_THAT(run.out, HasSubstr("wrote certificate " + directory.File("repaired.certificate.json")));
+  EXPECT_TRUE(std::filesystem::exists(directory.File("repaired.certificate.json")));
 }
 
 TEST(RepairCliTest, BadInputFailsWithoutWritingOutput) {

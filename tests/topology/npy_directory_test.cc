@@ -54,8 +54,11 @@ TEST(NpyDirectoryTest, ExportWritesOneFloat64FilePerMatrixAndMeta) {
   TempDir dir;
   const Network network = MixedNetwork();
   ExportNetwork(network, dir.File("out"));
-  EXPECT_EQ(Names(dir.path() / "out"), (std::vector<std::string>{"B.npy", "L.npy", "M.npy", "W.npy", "W_in.npy",
-                                                                  "W_out.npy", "b.npy", "b_out.npy", "meta.json"}));
+  EXPECT_EQ(Names(dir.path() / "out"),
+            (std::vector<std::string>{"B.npy", "L.npy", "M.npy", "W.npy", "W_in.npy", "W_out.npy", "b.npy", "b_out.npy",
+                                      "meta.json", "svd1_Phi.npy", "svd1_Sigma.npy", "svd1_U.npy", "svd1_V.npy",
+                                      "svd1_log_phi.npy", "svd1_sigma_logit.npy", "svd1_u_generator.npy",
+                                      "svd1_v_generator.npy"}));
   auto matrix = [&](const std::string& name) { return NpyToMatrix(ReadNpy(dir.File("out/" + name)), name); };
   EXPECT_EQ(matrix("W.npy"), network.DenseWeights());
   EXPECT_EQ(matrix("B.npy"), network.DenseFreeCoupling());
@@ -67,7 +70,21 @@ TEST(NpyDirectoryTest, ExportWritesOneFloat64FilePerMatrixAndMeta) {
   EXPECT_EQ(NpyToVector(ReadNpy(dir.File("out/b_out.npy")), "b_out"), network.readout_bias());
   const json meta = json::parse(ReadFile(dir.File("out/meta.json")));
   EXPECT_EQ(meta["module_sizes"], json({6, 3, 4, 2}));
-  EXPECT_EQ(meta["module_kinds"], json({"sparse", "dense", "symmetric", "dense"}));  // svd weights come back dense
+  EXPECT_EQ(meta["module_kinds"], json({"sparse", "svd", "symmetric", "dense"}));
+  // Module 1 is svd: its parameters and the factors they give, each in its own file named by meta.json.
+  const SvdParameterization& svd = *network.module(1).svd();
+  const json& entry = meta["svd_modules"][0];
+  EXPECT_EQ(meta["svd_modules"].size(), 1u);
+  EXPECT_EQ(entry["module"], 1);
+  EXPECT_EQ(entry["slope_bound"], svd.slope_bound);
+  EXPECT_EQ(entry["factors"], json({{"Phi", "svd1_Phi.npy"}, {"U", "svd1_U.npy"}, {"Sigma", "svd1_Sigma.npy"},
+                                    {"V", "svd1_V.npy"}}));
+  EXPECT_EQ(matrix(entry["parameters"]["u_generator"]), svd.u_generator);
+  EXPECT_EQ(matrix(entry["factors"]["U"]), svd.U());
+  EXPECT_EQ(matrix(entry["factors"]["V"]), svd.V());
+  EXPECT_EQ(NpyToVector(ReadNpy(dir.File("out/svd1_Sigma.npy")), "Sigma"), svd.Sigma());
+  EXPECT_EQ(NpyToVector(ReadNpy(dir.File("out/svd1_Phi.npy")), "Phi"), svd.Phi());
+  EXPECT_EQ(meta["provenance"][1]["generator"], network.module(1).provenance().generator);
   EXPECT_EQ(meta["alpha"], 0.25);
   EXPECT_EQ(meta["coupling_form"], "metric_skew");
   EXPECT_EQ(meta["topology"][1], json({{"from", 1}, {"to", 2}, {"kind", "feedforward"}}));
@@ -83,8 +100,11 @@ TEST(NpyDirectoryTest, ExportImportExportGivesIdenticalBytesAndTheSameNetwork) {
     ExpectSameMatrices(network, imported);
     EXPECT_EQ(imported.metric_source(), network.metric_source());
     EXPECT_EQ(imported.module(0).kind(), ModuleKind::kSparse);
-    EXPECT_EQ(imported.module(1).kind(), ModuleKind::kDense);
+    EXPECT_EQ(imported.module(1).kind(), ModuleKind::kSvd);
+    EXPECT_EQ(imported.module(1).svd()->log_phi, network.module(1).svd()->log_phi);
     EXPECT_EQ(imported.module(2).kind(), ModuleKind::kSymmetric);
+    // Kinds, svd parameters and provenance survive: the model file is byte-identical.
+    EXPECT_EQ(SerializeModel(imported), SerializeModel(network));
     EXPECT_EQ(imported.graph().edges().size(), network.graph().edges().size());
     EXPECT_EQ(imported.graph().edges()[0].mask, network.graph().edges()[0].mask);
     EXPECT_EQ(imported.graph().hubs(), network.graph().hubs());
@@ -96,6 +116,30 @@ TEST(NpyDirectoryTest, ExportImportExportGivesIdenticalBytesAndTheSameNetwork) {
     const auto inputs = RandomInputs<double>(7, network.input_size(), 2, 1);
     EXPECT_EQ(Simulate(network, inputs).logits, Simulate(imported, inputs).logits);
   }
+}
+
+TEST(NpyDirectoryTest, AnExportWrittenBeforeSvdFilesStillImportsWithTheSvdModuleDense) {
+  // Before svd modules kept their kind, meta.json claimed them "dense" and had neither provenance
+  // nor svd_modules, and there were no svd files.
+  TempDir dir;
+  const Network network = MixedNetwork();
+  ExportNetwork(network, dir.File("old"));
+  json meta = json::parse(ReadFile(dir.File("old/meta.json")));
+  meta["module_kinds"][1] = "dense";
+  meta.erase("provenance");
+  meta.erase("svd_modules");
+  WriteFile(dir.File("old/meta.json"), meta.dump());
+  for (const std::string& file : ListFiles(dir.path() / "old"))
+    if (fs::path(file).filename().string().rfind("svd", 0) == 0) fs::remove(file);
+  const Network imported = ImportNetwork(dir.File("old"));
+  ExpectSameMatrices(network, imported);
+  EXPECT_EQ(imported.module(1).kind(), ModuleKind::kDense);
+  EXPECT_EQ(imported.module(0).provenance().generator, "");
+  // Re-exporting it into the directory of a newer export removes svd files no meta.json names.
+  ExportNetwork(network, dir.File("new"));
+  ExportNetwork(imported, dir.File("new"));
+  EXPECT_FALSE(fs::exists(dir.File("new/svd1_U.npy")));
+  EXPECT_EQ(ImportNetwork(dir.File("new")).module(1).kind(), ModuleKind::kDense);
 }
 
 TEST(NpyDirectoryTest, ExportingAFixedCouplingRemovesAStaleFreeCoupling) {
@@ -267,12 +311,44 @@ TEST(NpyDirectoryTest, MalformedDirectoriesAreRejectedNamingTheFile) {
          WriteNpy(d + "/W.npy", w);
        },
        {"W.npy", "module 0 claimed sparse", "absolute-value condition"}},
-      {"svd claim", [](const std::string& d, const Network&) {
+      {"svd claim without parameters",
+       [](const std::string& d, const Network&) {
          json meta = json::parse(ReadFile(d + "/meta.json"));
-         meta["module_kinds"][1] = "svd";
+         meta["module_kinds"][3] = "svd";
          WriteFile(d + "/meta.json", meta.dump());
        },
-       {"meta.json", "module_kinds[1]", "svd"}},
+       {"meta.json", "module_kinds[3]", "svd_modules has no entry for module 3"}},
+      {"svd entry for a module not claimed svd",
+       [](const std::string& d, const Network&) {
+         json meta = json::parse(ReadFile(d + "/meta.json"));
+         meta["svd_modules"][0]["module"] = 2;
+         WriteFile(d + "/meta.json", meta.dump());
+       },
+       {"meta.json", "svd_modules[0].module", "does not claim this module svd"}},
+      {"svd file outside the directory",
+       [](const std::string& d, const Network&) {
+         json meta = json::parse(ReadFile(d + "/meta.json"));
+         meta["svd_modules"][0]["parameters"]["log_phi"] = "../svd1_log_phi.npy";
+         WriteFile(d + "/meta.json", meta.dump());
+       },
+       {"meta.json", "log_phi", "expected a file name inside the export directory"}},
+      {"svd factor edited alone",
+       [](const std::string& d, const Network& g) {
+         Eigen::MatrixXd u = g.module(1).svd()->U();
+         u(0, 1) += 1e-3;
+         WriteNpy(d + "/svd1_U.npy", u);
+       },
+       {"svd1_U.npy", "U of module 1 disagrees with its svd parameters", "entry (0, 1)"}},
+      {"svd weights edited alone",
+       [](const std::string& d, const Network& g) {
+         Eigen::MatrixXd w = g.DenseWeights();
+         w(7, 7) += 1e-3;  // module 1 spans indices 6..8
+         WriteNpy(d + "/W.npy", w);
+       },
+       {"W.npy", "block of module 1 disagrees with the weights of its svd parameters", "entry (1, 1)"}},
+      {"svd parameter file missing",
+       [](const std::string& d, const Network&) { fs::remove(d + "/svd1_v_generator.npy"); },
+       {"svd1_v_generator.npy"}},
       {"coupling form disagrees",
        [](const std::string& d, const Network&) {
          json meta = json::parse(ReadFile(d + "/meta.json"));
@@ -339,6 +415,14 @@ for name, shape in shapes.items():
     a = np.load(src + '/' + name + '.npy')
     assert a.dtype == np.float64 and a.flags.c_contiguous and a.shape == shape, (name, a.dtype, a.shape)
     np.save(dst + '/' + name + '.npy', np.array(a, copy=True))
+for entry in meta.get('svd_modules', []):
+    k = meta['module_sizes'][entry['module']]
+    for group in ('parameters', 'factors'):
+        for role, file in entry[group].items():
+            a = np.load(src + '/' + file)
+            want = (k,) if role in ('sigma_logit', 'log_phi', 'Phi', 'Sigma') else (k, k)
+            assert a.dtype == np.float64 and a.shape == want, (file, a.dtype, a.shape)
+            np.save(dst + '/' + file, np.array(a, copy=True))
 shutil.copy(src + '/meta.json', dst + '/meta.json')
 np.save(dst + '/fortran.npy', np.asfortranarray(np.load(src + '/W.npy')))
 np.save(dst + '/single.npy', np.load(src + '/W.npy').astype(np.float32))

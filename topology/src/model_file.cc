@@ -28,14 +28,6 @@ constexpr const char* kFormatName = "roro-model";
 // Writing
 // ------------------------------------------------------------------------------------------------
 
-json ProvenanceToJson(const ModuleProvenance& p) {
-  return json{{"generator", p.generator},
-              {"seed", p.seed},
-              {"density", p.density},
-              {"scale", p.scale},
-              {"attempts", p.attempts}};
-}
-
 /// Nonzeros in row-major order, so the list reads like the matrix.
 json SparseWeightsToJson(const Eigen::MatrixXd& weights) {
   json rows = json::array(), cols = json::array(), values = json::array();
@@ -60,7 +52,7 @@ json SvdToJson(const SvdParameterization& s) {
 json ModuleToJson(const Module& module) {
   json out{{"kind", std::string(ToString(module.kind()))},
            {"size", module.size()},
-           {"provenance", ProvenanceToJson(module.provenance())}};
+           {"provenance", topology_internal::ProvenanceToJson(module.provenance())}};
   switch (module.kind()) {
     case ModuleKind::kSparse: out["weights"] = SparseWeightsToJson(module.weights()); break;
     case ModuleKind::kSvd: out["parameters"] = SvdToJson(*module.svd()); break;
@@ -93,17 +85,6 @@ json CouplingToJson(const Network& network) {
 // ------------------------------------------------------------------------------------------------
 // Reading
 // ------------------------------------------------------------------------------------------------
-
-ModuleProvenance ReadProvenance(const JsonField& field) {
-  field.ExpectObject({"generator", "seed", "density", "scale", "attempts"});
-  ModuleProvenance p;
-  p.generator = field["generator"].String();
-  p.seed = field["seed"].Unsigned();
-  p.density = field["density"].Number();
-  p.scale = field["scale"].Number();
-  p.attempts = static_cast<int>(field["attempts"].Integer(0, std::numeric_limits<int>::max()));
-  return p;
-}
 
 /// A COO list {rows, cols, values} of a size x size matrix, in any order, no entry twice.
 Eigen::MatrixXd ReadSparseWeights(const JsonField& field, int size) {
@@ -173,7 +154,7 @@ Module ReadModule(const JsonField& field, std::int64_t* sparse_entries) {
   field.ExpectObject({"kind", "size", "provenance"}, {"weights", "parameters"});
   const ModuleKind kind = field["kind"].Parsed(ParseModuleKind);
   const int size = topology_internal::ReadModuleSize(field["size"]);
-  ModuleProvenance provenance = ReadProvenance(field["provenance"]);
+  ModuleProvenance provenance = topology_internal::ReadProvenance(field["provenance"]);
   if (kind == ModuleKind::kSvd) return ReadSvdModule(field, size, std::move(provenance));
   return ReadWeightsModule(field, kind, size, std::move(provenance), sparse_entries);
 }

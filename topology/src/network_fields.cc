@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <string>
 
 namespace roro::topology_internal {
@@ -44,6 +45,25 @@ void CheckStateSize(const JsonField& sizes, std::int64_t state_size) {
   if (state_size > ReaderLimits::kMaxStateSize)
     sizes.Fail("total state size " + std::to_string(state_size) + " exceeds this reader's limit of " +
                std::to_string(ReaderLimits::kMaxStateSize));
+}
+
+json ProvenanceToJson(const ModuleProvenance& p) {
+  return json{{"generator", p.generator},
+              {"seed", p.seed},
+              {"density", p.density},
+              {"scale", p.scale},
+              {"attempts", p.attempts}};
+}
+
+ModuleProvenance ReadProvenance(const JsonField& field) {
+  field.ExpectObject({"generator", "seed", "density", "scale", "attempts"});
+  ModuleProvenance p;
+  p.generator = field["generator"].String();
+  p.seed = field["seed"].Unsigned();
+  p.density = field["density"].Number();
+  p.scale = field["scale"].Number();
+  p.attempts = static_cast<int>(field["attempts"].Integer(0, std::numeric_limits<int>::max()));
+  return p;
 }
 
 // ------------------------------------------------------------------------------------------------

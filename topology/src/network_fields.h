@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_reader.h"
+#include "roro/modules/module.h"
 #include "roro/topology/module_graph.h"
 
 namespace roro::topology_internal {
@@ -38,6 +39,11 @@ int ReadModuleSize(const JsonField& size);
 int ReadInputOrOutputSize(const JsonField& size);
 /// Fails at `sizes` (the field that lists the modules) if their total exceeds kMaxStateSize.
 void CheckStateSize(const JsonField& sizes, std::int64_t state_size);
+
+/// A module's provenance {generator, seed, density, scale, attempts}: model files' modules[i].provenance,
+/// meta.json's provenance[i].
+nlohmann::json ProvenanceToJson(const ModuleProvenance& provenance);
+ModuleProvenance ReadProvenance(const JsonField& provenance);
 
 /// An edge list entry must name its kind (model files), or may leave it out for feedback
 /// (meta.json, which people write by hand).

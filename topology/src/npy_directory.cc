@@ -1,5 +1,6 @@
 #include "roro/topology/npy_directory.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -40,24 +41,62 @@ std::string SizesText(const std::vector<int>& sizes) {
   return text + "]";
 }
 
+/// The .npy files of one svd module, named after its index: the free parameters the model file
+/// stores (import reads these, so a round trip is exact) and the factors of W = Phi^-1 U Sigma V^T
+/// Phi they give (for numpy users; import checks them against the parameters).
+struct SvdFileNames {
+  std::string u_generator, v_generator, sigma_logit, log_phi;  ///< parameters
+  std::string phi, u, sigma, v;                                ///< factors
+  explicit SvdFileNames(int module) {
+    const std::string prefix = "svd" + std::to_string(module) + "_";
+    u_generator = prefix + "u_generator.npy";
+    v_generator = prefix + "v_generator.npy";
+    sigma_logit = prefix + "sigma_logit.npy";
+    log_phi = prefix + "log_phi.npy";
+    phi = prefix + "Phi.npy";
+    u = prefix + "U.npy";
+    sigma = prefix + "Sigma.npy";
+    v = prefix + "V.npy";
+  }
+};
+
+/// meta.json's svd_modules entry of module `index` (its files are written by ExportNetwork).
+json SvdEntryToJson(const SvdParameterization& s, int index) {
+  const SvdFileNames names(index);
+  return json{{"module", index},
+              {"slope_bound", s.slope_bound},
+              {"parameters",
+               {{"u_generator", names.u_generator},
+                {"v_generator", names.v_generator},
+                {"sigma_logit", names.sigma_logit},
+                {"log_phi", names.log_phi}}},
+              {"factors", {{"Phi", names.phi}, {"U", names.u}, {"Sigma", names.sigma}, {"V", names.v}}}};
+}
+
 json MetaToJson(const Network& network) {
-  json kinds = json::array();
-  for (const Module& m : network.modules())
-    // An svd module's parameters have no .npy form; its weights come back as a dense module.
-    kinds.push_back(std::string(ToString(m.kind() == ModuleKind::kSvd ? ModuleKind::kDense : m.kind())));
-  return json{{"format", kMetaFormatName},
-              {"version", kMetaVersion},
-              {"module_sizes", network.module_sizes()},
-              {"module_kinds", kinds},
-              {"alpha", network.alpha()},
-              {"slope_bound", network.slope_bound()},
-              {"activation", network.activation()},
-              {"topology", topology_internal::EdgesToJson(network.graph())},
-              {"roles", topology_internal::RolesToJson(network.graph())},
-              {"coupling_form", std::string(ToString(network.coupling_form()))},
-              {"metric_source", network.metric_source()},
-              {"input_size", network.input_size()},
-              {"output_size", network.output_size()}};
+  json kinds = json::array(), provenance = json::array(), svd_modules = json::array();
+  for (int i = 0; i < network.module_count(); ++i) {
+    const Module& m = network.module(i);
+    kinds.push_back(std::string(ToString(m.kind())));
+    provenance.push_back(topology_internal::ProvenanceToJson(m.provenance()));
+    if (m.svd()) svd_modules.push_back(SvdEntryToJson(*m.svd(), i));
+  }
+  json meta{{"format", kMetaFormatName},
+            {"version", kMetaVersion},
+            {"module_sizes", network.module_sizes()},
+            {"module_kinds", kinds},
+            {"provenance", provenance},
+            {"alpha", network.alpha()},
+            {"slope_bound", network.slope_bound()},
+            {"activation", network.activation()},
+            {"topology", topology_internal::EdgesToJson(network.graph())},
+            {"roles", topology_internal::RolesToJson(network.graph())},
+            {"coupling_form", std::string(ToString(network.coupling_form()))},
+            {"metric_source", network.metric_source()},
+            {"input_size", network.input_size()},
+            {"output_size", network.output_size()}};
+  if (!svd_modules.empty()) meta["svd_modules"] = svd_modules;
+  return meta;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -183,7 +222,8 @@ ModuleGraph GraphFromFixedCoupling(const Eigen::MatrixXd& coupling, const Layout
 
 /// A module claimed "sparse" or "symmetric" in meta.json must satisfy that kind's condition,
 /// because the kind decides which closed-form certificate the checker will try.
-Module ImportModule(ModuleKind kind, Eigen::MatrixXd weights, double slope_bound, const std::string& path, int index) {
+Module ImportModule(ModuleKind kind, Eigen::MatrixXd weights, double slope_bound, const std::string& path, int index,
+                    ModuleProvenance provenance) {
   std::ostringstream where;
   where << "module " << index << " claimed " << ToString(kind) << " in meta.json";
   if (kind == ModuleKind::kSparse) {
@@ -206,7 +246,7 @@ Module ImportModule(ModuleKind kind, Eigen::MatrixXd weights, double slope_bound
     }
   }
   try {
-    return Module::FromMatrix(kind, std::move(weights));
+    return Module::FromMatrix(kind, std::move(weights), std::move(provenance));
   } catch (const std::invalid_argument& e) {
     Fail(path, "module " + std::to_string(index) + ": " + e.what());
   }
@@ -261,6 +301,14 @@ ExportFiles LocateExportFiles(const std::string& directory) {
   return files;
 }
 
+/// One svd module's entry of meta.json's svd_modules: where its parameter (and factor) files are.
+struct SvdEntry {
+  int module = 0;
+  double slope_bound = 1.0;
+  std::string u_generator, v_generator, sigma_logit, log_phi;  ///< paths
+  std::optional<std::string> phi, u, sigma, v;                 ///< paths of the factors, if listed
+};
+
 /// What meta.json says. Only module_sizes and alpha are required.
 struct ExportSettings {
   Layout layout;
@@ -272,6 +320,8 @@ struct ExportSettings {
   Eigen::Index output_size = -1;  ///< -1: not given, W_out.npy decides
   std::optional<ModuleGraph> topology;  ///< the edges, if meta.json lists them
   std::vector<ModuleRole> roles;        ///< empty: every module plain
+  std::vector<ModuleProvenance> provenance;  ///< one per module (empty: none)
+  std::vector<SvdEntry> svd_modules;         ///< one per svd module
 };
 
 Layout ReadLayout(const JsonField& module_sizes) {
@@ -291,13 +341,48 @@ Layout ReadLayout(const JsonField& module_sizes) {
 
 std::vector<ModuleKind> ReadModuleKinds(const JsonField& kinds, int module_count) {
   std::vector<ModuleKind> result;
-  for (const JsonField& name : kinds.Elements(module_count)) {
-    if (name.String() == ToString(ModuleKind::kSvd))
-      name.FailWithValue("svd modules cannot be imported from weights (their parameters are not in the .npy "
-                         "files); claim \"dense\"");
-    result.push_back(name.Parsed(ParseModuleKind));
-  }
+  for (const JsonField& name : kinds.Elements(module_count)) result.push_back(name.Parsed(ParseModuleKind));
   return result;
+}
+
+/// A file named in meta.json: a plain name inside the export directory (no path, so a directory
+/// cannot make import read files elsewhere).
+std::string ReadFileName(const JsonField& field, const std::string& directory) {
+  const std::string name = field.String();
+  if (name.empty() || name == "." || name == ".." || fs::path(name).filename().string() != name)
+    field.FailWithValue("expected a file name inside the export directory");
+  return Join(directory, name);
+}
+
+std::vector<SvdEntry> ReadSvdModules(const JsonField& field, const std::vector<ModuleKind>& kinds,
+                                     const std::string& directory) {
+  std::vector<SvdEntry> entries;
+  std::vector<bool> seen(kinds.size(), false);
+  for (const JsonField& item : field.Elements()) {
+    item.ExpectObject({"module", "slope_bound", "parameters"}, {"factors"});
+    SvdEntry entry;
+    const JsonField module = item["module"];
+    entry.module = static_cast<int>(module.Integer(0, static_cast<std::int64_t>(kinds.size()) - 1));
+    if (kinds[entry.module] != ModuleKind::kSvd) module.FailWithValue("module_kinds does not claim this module svd");
+    if (seen[entry.module]) module.FailWithValue("listed twice");
+    seen[entry.module] = true;
+    entry.slope_bound = item["slope_bound"].Number();
+    const JsonField parameters = item["parameters"];
+    parameters.ExpectObject({"u_generator", "v_generator", "sigma_logit", "log_phi"});
+    entry.u_generator = ReadFileName(parameters["u_generator"], directory);
+    entry.v_generator = ReadFileName(parameters["v_generator"], directory);
+    entry.sigma_logit = ReadFileName(parameters["sigma_logit"], directory);
+    entry.log_phi = ReadFileName(parameters["log_phi"], directory);
+    if (const auto factors = item.Find("factors")) {
+      factors->ExpectObject({}, {"Phi", "U", "Sigma", "V"});
+      if (const auto f = factors->Find("Phi")) entry.phi = ReadFileName(*f, directory);
+      if (const auto f = factors->Find("U")) entry.u = ReadFileName(*f, directory);
+      if (const auto f = factors->Find("Sigma")) entry.sigma = ReadFileName(*f, directory);
+      if (const auto f = factors->Find("V")) entry.v = ReadFileName(*f, directory);
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
 }
 
 /// meta.json's coupling_form, when given, must be the one the files imply.
@@ -311,8 +396,8 @@ void CheckCouplingFormClaim(const JsonField& claim, const ExportFiles& files) {
 ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& files) {
   topology_internal::CheckFormatTag(meta, kMetaFormatName, kMetaVersion, topology_internal::FormatTag::kOptional);
   meta.ExpectObject({"module_sizes", "alpha"},
-                    {"format", "version", "module_kinds", "slope_bound", "activation", "topology", "roles",
-                     "coupling_form", "metric_source", "input_size", "output_size"});
+                    {"format", "version", "module_kinds", "provenance", "svd_modules", "slope_bound", "activation",
+                     "topology", "roles", "coupling_form", "metric_source", "input_size", "output_size"});
   ExportSettings settings;
   settings.layout = ReadLayout(meta["module_sizes"]);
   const int p = static_cast<int>(settings.layout.sizes.size());
@@ -321,6 +406,17 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
   if (const auto field = meta.Find("activation")) topology_internal::ReadActivation(*field);
   settings.kinds.assign(static_cast<std::size_t>(p), ModuleKind::kDense);
   if (const auto field = meta.Find("module_kinds")) settings.kinds = ReadModuleKinds(*field, p);
+  if (const auto field = meta.Find("provenance"))
+    for (const JsonField& item : field->Elements(p)) settings.provenance.push_back(topology_internal::ReadProvenance(item));
+  if (const auto field = meta.Find("svd_modules"))
+    settings.svd_modules = ReadSvdModules(*field, settings.kinds, files.directory);
+  for (int i = 0; i < p; ++i)
+    if (settings.kinds[i] == ModuleKind::kSvd &&
+        std::none_of(settings.svd_modules.begin(), settings.svd_modules.end(),
+                     [i](const SvdEntry& e) { return e.module == i; }))
+      meta["module_kinds"].Element(static_cast<std::size_t>(i))
+          .FailWithValue("an svd module needs its parameters: svd_modules has no entry for module " +
+                         std::to_string(i));
   if (const auto field = meta.Find("coupling_form")) CheckCouplingFormClaim(*field, files);
   if (const auto field = meta.Find("metric_source")) settings.metric_source = field->String();
   if (const auto field = meta.Find("input_size")) settings.input_size = topology_internal::ReadInputOrOutputSize(*field);
@@ -333,15 +429,75 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
   return settings;
 }
 
-/// Step 3: W.npy, block-diagonal for module_sizes; each diagonal block is one module.
+/// Fails at `path` if `actual` differs from `expected` by more than round-off (relative
+/// kRedundantCouplingTolerance): a file that is derived from others but was edited alone.
+void CheckAgrees(const Eigen::MatrixXd& actual, const Eigen::MatrixXd& expected, const std::string& path,
+                 const std::string& what) {
+  if (actual.rows() != expected.rows() || actual.cols() != expected.cols()) {
+    std::ostringstream message;
+    message << what << ": shape (" << actual.rows() << ", " << actual.cols() << "), expected (" << expected.rows()
+            << ", " << expected.cols() << ")";
+    Fail(path, message.str());
+  }
+  if (actual.size() == 0) return;
+  Eigen::Index i = 0, j = 0;
+  const double difference = (actual - expected).cwiseAbs().maxCoeff(&i, &j);
+  if (difference > kRedundantCouplingTolerance * std::max(1.0, expected.cwiseAbs().maxCoeff())) {
+    std::ostringstream message;
+    message << what << ": entry (" << i << ", " << j << ") is " << actual(i, j) << ", expected " << expected(i, j);
+    Fail(path, message.str());
+  }
+}
+
+/// An svd module from its parameter files; the factor files, when listed, must be the factors
+/// those parameters give.
+Module ImportSvdModule(const SvdEntry& entry, int size, ModuleProvenance provenance) {
+  SvdParameterization parameters;
+  parameters.u_generator = ReadMatrixFile(entry.u_generator, size, size, "u_generator");
+  parameters.v_generator = ReadMatrixFile(entry.v_generator, size, size, "v_generator");
+  parameters.sigma_logit = ReadVectorFile(entry.sigma_logit, size, "sigma_logit");
+  parameters.log_phi = ReadVectorFile(entry.log_phi, size, "log_phi");
+  parameters.slope_bound = entry.slope_bound;
+  Module module = [&] {
+    try {
+      return Module::FromSvd(parameters, std::move(provenance));
+    } catch (const std::invalid_argument& e) {
+      Fail(entry.u_generator, "svd parameters of module " + std::to_string(entry.module) + ": " + e.what());
+    }
+  }();
+  if (!module.weights().allFinite())
+    Fail(entry.log_phi, "the weights the svd parameters give overflow to NaN/Inf (log_phi out of range?)");
+  const std::string of = " of module " + std::to_string(entry.module) + " disagrees with its svd parameters";
+  auto column = [](const Eigen::VectorXd& v) { return Eigen::MatrixXd(v); };
+  if (entry.phi) CheckAgrees(column(NpyToVector(ReadNpy(*entry.phi), *entry.phi)), column(parameters.Phi()), *entry.phi, "Phi" + of);
+  if (entry.u) CheckAgrees(NpyToMatrix(ReadNpy(*entry.u), *entry.u), parameters.U(), *entry.u, "U" + of);
+  if (entry.sigma)
+    CheckAgrees(column(NpyToVector(ReadNpy(*entry.sigma), *entry.sigma)), column(parameters.Sigma()), *entry.sigma,
+                "Sigma" + of);
+  if (entry.v) CheckAgrees(NpyToMatrix(ReadNpy(*entry.v), *entry.v), parameters.V(), *entry.v, "V" + of);
+  return module;
+}
+
+/// Step 3: W.npy, block-diagonal for module_sizes; each diagonal block is one module. An svd
+/// module comes from its parameter files, and its block of W must be the weights they give.
 std::vector<Module> ImportModules(const ExportFiles& files, const ExportSettings& settings) {
   const Layout& layout = settings.layout;
   const Eigen::MatrixXd w = ReadMatrixFile(files.weights, layout.state_size, layout.state_size, "W");
   CheckBlockDiagonal(w, layout, files.weights);
   std::vector<Module> modules;
-  for (int i = 0; i < static_cast<int>(layout.sizes.size()); ++i)
-    modules.push_back(ImportModule(settings.kinds[i], DiagonalBlock(w, layout, i), settings.slope_bound,
-                                   files.weights, i));
+  for (int i = 0; i < static_cast<int>(layout.sizes.size()); ++i) {
+    ModuleProvenance provenance = settings.provenance.empty() ? ModuleProvenance{} : settings.provenance[i];
+    if (settings.kinds[i] == ModuleKind::kSvd) {
+      const auto entry = std::find_if(settings.svd_modules.begin(), settings.svd_modules.end(),
+                                      [i](const SvdEntry& e) { return e.module == i; });
+      modules.push_back(ImportSvdModule(*entry, layout.sizes[i], std::move(provenance)));
+      CheckAgrees(DiagonalBlock(w, layout, i), modules.back().weights(), files.weights,
+                  "block of module " + std::to_string(i) + " disagrees with the weights of its svd parameters");
+    } else {
+      modules.push_back(ImportModule(settings.kinds[i], DiagonalBlock(w, layout, i), settings.slope_bound,
+                                     files.weights, i, std::move(provenance)));
+    }
+  }
   return modules;
 }
 
@@ -433,6 +589,19 @@ void ExportNetwork(const Network& network, const std::string& directory) {
   files["b.npy"] = SerializeNpyVector(network.input_bias());
   files["W_out.npy"] = SerializeNpy(network.readout_weights());
   files["b_out.npy"] = SerializeNpyVector(network.readout_bias());
+  for (int i = 0; i < network.module_count(); ++i) {
+    const auto& svd = network.module(i).svd();
+    if (!svd) continue;
+    const SvdFileNames names(i);
+    files[names.u_generator] = SerializeNpy(svd->u_generator);
+    files[names.v_generator] = SerializeNpy(svd->v_generator);
+    files[names.sigma_logit] = SerializeNpyVector(svd->sigma_logit);
+    files[names.log_phi] = SerializeNpyVector(svd->log_phi);
+    files[names.phi] = SerializeNpyVector(svd->Phi());
+    files[names.u] = SerializeNpy(svd->U());
+    files[names.sigma] = SerializeNpyVector(svd->Sigma());
+    files[names.v] = SerializeNpy(svd->V());
+  }
   files["meta.json"] = topology_internal::FormatJson(MetaToJson(network));
 
   std::error_code error;
@@ -440,10 +609,17 @@ void ExportNetwork(const Network& network, const std::string& directory) {
   if (error || !fs::is_directory(directory))
     throw std::runtime_error("cannot create directory " + directory + (error ? ": " + error.message() : ""));
   for (const auto& [name, bytes] : files) WriteFileAtomically(Join(directory, name), bytes);
-  // A B.npy left by an earlier metric-skew export would make import read this fixed L as B.
-  if (network.coupling_form() == CouplingForm::kFixed) {
-    fs::remove(Join(directory, "B.npy"), error);
-    if (error) throw std::runtime_error("cannot remove stale " + Join(directory, "B.npy") + ": " + error.message());
+  // A B.npy left by an earlier metric-skew export would make import read this fixed L as B; svd
+  // files of an earlier export are not named by this meta.json and would only mislead a reader.
+  std::vector<std::string> stale;
+  if (network.coupling_form() == CouplingForm::kFixed) stale.push_back("B.npy");
+  for (const auto& item : fs::directory_iterator(directory, error)) {
+    const std::string name = item.path().filename().string();
+    if (name.rfind("svd", 0) == 0 && item.path().extension() == ".npy" && !files.count(name)) stale.push_back(name);
+  }
+  for (const std::string& name : stale) {
+    fs::remove(Join(directory, name), error);
+    if (error) throw std::runtime_error("cannot remove stale " + Join(directory, name) + ": " + error.message());
   }
 }
 

@@ -31,7 +31,13 @@ int RunExport(const ExportArguments& args) {
   std::cout << "exported " << network.module_count() << " modules (N = " << network.state_size() << ", "
             << ToString(network.coupling_form()) << " coupling) to " << args.out << "/: W.npy "
             << (network.coupling_form() == CouplingForm::kMetricSkew ? "B.npy " : "")
-            << "L.npy M.npy W_in.npy b.npy W_out.npy b_out.npy meta.json\n";
+            << "L.npy M.npy W_in.npy b.npy W_out.npy b_out.npy meta.json";
+  int svd_modules = 0;
+  for (const Module& m : network.modules()) svd_modules += m.svd() ? 1 : 0;
+  if (svd_modules > 0)
+    std::cout << " and the parameters and factors (Phi, U, Sigma, V) of " << svd_modules << " svd module"
+              << (svd_modules > 1 ? "s" : "") << " (svdI_*.npy)";
+  std::cout << "\n";
   return kExitOk;
 }
 
@@ -45,7 +51,10 @@ const bool registered = RegisterCommand(
        app.footer(
            "Files: W (N x N, block-diagonal modules), B (free coupling, metric-skew form only), L (coupling),\n"
            "M (metric), W_in, b, W_out, b_out; meta.json holds module_sizes, alpha, slope_bound, activation,\n"
-           "topology, coupling_form, input_size, output_size. `roro import` reads the directory back.\n");
+           "topology, coupling_form, input_size, output_size, module_kinds and provenance. An svd module I also\n"
+           "writes svdI_u_generator, svdI_v_generator, svdI_sigma_logit, svdI_log_phi (its parameters) and\n"
+           "svdI_Phi, svdI_U, svdI_Sigma, svdI_V (W_I = Phi^-1 U diag(Sigma) V^T Phi), named in meta.json's\n"
+           "svd_modules. `roro import` reads the directory back into the same model file, byte for byte.\n");
        return [args] { return RunExport(*args); };
      }});
 

@@ -48,7 +48,9 @@ const bool registered = RegisterCommand(
        app.footer(
            "B.npy present: metric-skew coupling L = B - M^-1 B^T M (M.npy, identity if absent); only L.npy: a\n"
            "fixed coupling. Modules import as \"dense\" unless meta.json's module_kinds claims sparse or\n"
-           "symmetric (checked). Shapes, dtype (float64), C order, NaN/Inf and block structure are checked.\n");
+           "symmetric (checked) or svd (from the parameter files its svd_modules entry names; W and the\n"
+           "factor files must agree with them). Shapes, dtype (float64), C order, NaN/Inf and block structure\n"
+           "are checked.\n");
        return [args] { return RunImport(*args); };
      }});
 

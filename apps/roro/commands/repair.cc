@@ -1,6 +1,7 @@
 // `roro repair MODEL -o OUT`: replace the modules no tier can certify by their nearest svd module.
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include "roro/cli_support.h"
 #include "roro/command_registry.h"
@@ -16,6 +17,7 @@ struct RepairArguments {
   RepairOptions options;
   bool no_sdp = false;
   bool certify = true;
+  std::string certificate;  ///< where the repaired model's certificate goes ("": next to the output)
 };
 
 std::function<int()> SetupRepair(CLI::App& app) {
@@ -32,6 +34,9 @@ std::function<int()> SetupRepair(CLI::App& app) {
   app.add_option("--max-log-phi", args->options.max_log_phi, "Bound on |log Phi| of a repaired module");
   app.add_option("--max-iterations", args->options.max_iterations, "Ceres iterations per module");
   app.add_flag("!--no-certify", args->certify, "Skip certifying the repaired model");
+  app.add_option("--certificate", args->certificate,
+                 "Where to write the repaired model's certificate (default: OUTPUT with .json replaced by "
+                 ".certificate.json)");
   return [args] {
     args->options.use_sdp = !args->no_sdp;
     std::string error;
@@ -47,6 +52,18 @@ std::function<int()> SetupRepair(CLI::App& app) {
       certify.sdp.csdp_path = args->options.csdp_path;
       const CertificationResult result = Certify(network, certify);
       std::cout << "certify (repaired model): " << result.BriefReport() << "\n";
+      std::string path = args->certificate;
+      if (path.empty()) {
+        path = args->output;
+        if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) path.resize(path.size() - 5);
+        path += ".certificate.json";
+      }
+      try {
+        SaveCertificate(result.certificate, path);
+      } catch (const std::runtime_error& e) {
+        throw CliError(kExitCantCreate, std::string("error: ") + e.what());
+      }
+      std::cout << "wrote certificate " << path << "\n";
     }
     return kExitOk;
   };

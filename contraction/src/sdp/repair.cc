@@ -80,7 +80,7 @@ std::string RepairSummary::BriefReport() const {
     if (!m.repaired) continue;
     out << "\n  module " << m.module << ": relative distance " << m.relative_distance << " (warm start "
         << m.warm_start_distance << "), sigma_max " << m.sigma_max << ", rate " << m.rate << ", " << m.iterations
-        << " iterations";
+        << " iterations, metric refreshed to Phi^2";
   }
   return out.str();
 }
@@ -132,6 +132,15 @@ RepairSummary RepairNetwork(Network& network, const RepairOptions& options) {
     // A fresh provenance: the old one described a generator that no longer made these weights.
     network.ReplaceModule(i, Module::FromSvd(std::move(fit.parameters), ModuleProvenance{}));
     summary.modules.push_back(record);
+  }
+  // The repaired modules contract in Phi^2, not in the metric stored for the old weights: store
+  // Phi^2 so that the metric-skew coupling L = B - M^-1 B^T M (derived from B and the metric) is
+  // skew in the metric the modules are certified in.
+  if (summary.repaired_count() > 0) {
+    std::vector<Eigen::MatrixXd> metric = network.metric_blocks();
+    for (const ModuleRepair& record : summary.modules)
+      if (record.repaired) metric[record.module] = network.module(record.module).svd()->MetricDiagonal().asDiagonal();
+    network.SetMetricBlocks(std::move(metric), "repair");
   }
   return summary;
 }
