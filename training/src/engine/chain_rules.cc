@@ -49,6 +49,27 @@ std::vector<Eigen::MatrixXd> StoredCouplingGradient(const Network& network,
   return result;
 }
 
+std::vector<Eigen::VectorXd> MetricLogPhiGradient(const Network& network,
+                                                  const std::vector<Eigen::MatrixXd>& coupling_gradient,
+                                                  const std::vector<bool>& metric_follows) {
+  std::vector<Eigen::VectorXd> result(network.module_count());
+  for (int i = 0; i < network.module_count(); ++i) result[i] = Eigen::VectorXd::Zero(network.module(i).size());
+  if (network.coupling_form() != CouplingForm::kMetricSkew) return result;
+  const std::vector<CouplingBlock>& blocks = network.coupling_blocks();
+  const std::vector<CouplingBlock> l_blocks = network.CouplingL();
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    const CouplingBlock& block = blocks[k];
+    if (network.graph().KindOfBlock(block.row, block.col) != CouplingKind::kFeedback) continue;
+    const bool row_follows = metric_follows[block.row], col_follows = metric_follows[block.col];
+    if (!row_follows && !col_follows) continue;
+    // T = B - L is the metric-dependent part M_i^-1 B_ji^T M_j.
+    const Eigen::MatrixXd weighted = coupling_gradient[k].cwiseProduct(block.values - l_blocks[k].values);
+    if (row_follows) result[block.row] += 2.0 * weighted.rowwise().sum();
+    if (col_follows) result[block.col] -= 2.0 * weighted.colwise().sum().transpose();
+  }
+  return result;
+}
+
 Eigen::VectorXd SvdParameterGradient(const SvdParameterization& svd, const Eigen::MatrixXd& weight_gradient) {
   const int n = svd.size();
   const Eigen::MatrixXd u = svd.U();
