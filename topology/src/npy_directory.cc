@@ -45,7 +45,7 @@ json MetaToJson(const Network& network) {
   for (const Module& m : network.modules())
     // An svd module's parameters have no .npy form; its weights come back as a dense module.
     kinds.push_back(std::string(ToString(m.kind() == ModuleKind::kSvd ? ModuleKind::kDense : m.kind())));
-  return json{{"format", kMetaFormatName},
+  json meta{{"format", kMetaFormatName},
               {"version", kMetaVersion},
               {"module_sizes", network.module_sizes()},
               {"module_kinds", kinds},
@@ -58,6 +58,9 @@ json MetaToJson(const Network& network) {
               {"metric_source", network.metric_source()},
               {"input_size", network.input_size()},
               {"output_size", network.output_size()}};
+  // Only the rate form is written, so that a voltage export keeps its bytes.
+  if (network.form() == NetworkForm::kRate) meta["form"] = std::string(ToString(network.form()));
+  return meta;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -229,7 +232,11 @@ struct ExportFiles {
   bool has_free_coupling = false;   ///< B.npy: the metric-skew form
   bool has_fixed_coupling = false;  ///< L.npy: a fixed coupling, or redundant next to B.npy
 
-  CouplingForm form() const { return has_free_coupling ? CouplingForm::kMetricSkew : CouplingForm::kFixed; }
+  /// Neither file: the modules are not coupled (a single module, or modules imported side by side).
+  bool has_coupling() const { return has_free_coupling || has_fixed_coupling; }
+  CouplingForm form() const {
+    return has_free_coupling || !has_fixed_coupling ? CouplingForm::kMetricSkew : CouplingForm::kFixed;
+  }
   /// The file the coupling is read from: B.npy if present, else L.npy.
   const std::string& coupling() const { return has_free_coupling ? free_coupling : fixed_coupling; }
 };
@@ -256,8 +263,6 @@ ExportFiles LocateExportFiles(const std::string& directory) {
   files.has_metric = fs::exists(files.metric, error);
   files.has_free_coupling = fs::exists(files.free_coupling, error);
   files.has_fixed_coupling = fs::exists(files.fixed_coupling, error);
-  if (!files.has_free_coupling && !files.has_fixed_coupling)
-    Fail(directory, "holds neither B.npy (metric-skew coupling) nor L.npy (fixed coupling)");
   return files;
 }
 
@@ -272,6 +277,7 @@ struct ExportSettings {
   Eigen::Index output_size = -1;  ///< -1: not given, W_out.npy decides
   std::optional<ModuleGraph> topology;  ///< the edges, if meta.json lists them
   std::vector<ModuleRole> roles;        ///< empty: every module plain
+  NetworkForm form = NetworkForm::kVoltage;
 };
 
 Layout ReadLayout(const JsonField& module_sizes) {
@@ -300,9 +306,10 @@ std::vector<ModuleKind> ReadModuleKinds(const JsonField& kinds, int module_count
   return result;
 }
 
-/// meta.json's coupling_form, when given, must be the one the files imply.
+/// meta.json's coupling_form, when given, must be the one the files imply (any form describes no
+/// coupling at all).
 void CheckCouplingFormClaim(const JsonField& claim, const ExportFiles& files) {
-  if (claim.Parsed(ParseCouplingForm) != files.form())
+  if (claim.Parsed(ParseCouplingForm) != files.form() && files.has_coupling())
     claim.FailWithValue(std::string("disagrees with the files: ") +
                         (files.has_free_coupling ? "B.npy is present (metric_skew)" : "only L.npy is present (fixed)"));
 }
@@ -312,7 +319,7 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
   topology_internal::CheckFormatTag(meta, kMetaFormatName, kMetaVersion, topology_internal::FormatTag::kOptional);
   meta.ExpectObject({"module_sizes", "alpha"},
                     {"format", "version", "module_kinds", "slope_bound", "activation", "topology", "roles",
-                     "coupling_form", "metric_source", "input_size", "output_size"});
+                     "coupling_form", "metric_source", "input_size", "output_size", "form"});
   ExportSettings settings;
   settings.layout = ReadLayout(meta["module_sizes"]);
   const int p = static_cast<int>(settings.layout.sizes.size());
@@ -330,6 +337,7 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
     topology_internal::ReadEdges(*field, topology_internal::EdgeKindField::kDefaultsToFeedback, &*settings.topology);
   }
   if (const auto field = meta.Find("roles")) settings.roles = topology_internal::ReadRoles(*field, p);
+  if (const auto field = meta.Find("form")) settings.form = field->Parsed(ParseNetworkForm);
   return settings;
 }
 
@@ -384,6 +392,17 @@ ModuleGraph ImportGraph(const Eigen::MatrixXd& coupling, const ExportFiles& file
     graph = files.has_free_coupling ? FeedbackGraphFromFreeCoupling(coupling, settings.layout)
                                     : GraphFromFixedCoupling(coupling, settings.layout);
   }
+  topology_internal::SetRoles(settings.roles, &graph);
+  return graph;
+}
+
+/// Step 6 without B.npy and L.npy: no coupling, so meta.json's topology (if any) may list no edge.
+ModuleGraph UncoupledGraph(const ExportFiles& files, const ExportSettings& settings) {
+  if (settings.topology && settings.topology->edge_count() > 0)
+    Fail(files.directory, "meta.json's topology lists " + std::to_string(settings.topology->edge_count()) +
+                              " edge(s), but the directory holds neither B.npy (metric-skew coupling) nor L.npy "
+                              "(fixed coupling)");
+  ModuleGraph graph(settings.layout.sizes);
   topology_internal::SetRoles(settings.roles, &graph);
   return graph;
 }
@@ -455,12 +474,16 @@ Network ImportNetwork(const std::string& directory) {
   NetworkBuilder builder;
   builder.AddModules(ImportModules(files, settings));
   if (files.has_metric) builder.SetMetricBlocks(ImportMetricBlocks(files.metric, settings.layout), settings.metric_source);
-  const Eigen::MatrixXd coupling = ImportCoupling(files, settings.layout);
-  builder.SetGraph(ImportGraph(coupling, files, settings));
-  if (files.has_free_coupling) builder.SetFreeCoupling(coupling);
-  else builder.SetFixedCoupling(coupling);
+  if (files.has_coupling()) {
+    const Eigen::MatrixXd coupling = ImportCoupling(files, settings.layout);
+    builder.SetGraph(ImportGraph(coupling, files, settings));
+    if (files.has_free_coupling) builder.SetFreeCoupling(coupling);
+    else builder.SetFixedCoupling(coupling);
+  } else {
+    builder.SetGraph(UncoupledGraph(files, settings));
+  }
   ImportInputAndReadout(files, settings, &builder);
-  builder.SetAlpha(settings.alpha).SetSlopeBound(settings.slope_bound);
+  builder.SetAlpha(settings.alpha).SetSlopeBound(settings.slope_bound).SetForm(settings.form);
 
   Network network = [&] {
     try {
