@@ -43,11 +43,12 @@ from ._certify import certify, load_certificate, verify
 from ._simulate import SimulationResult, simulate
 from ._train import Trainer, TrainingDiverged, TrainingRun, data_spec, evaluate, resume, train
 from ._torch import from_torch_state_dict
+from ._ctrnn import from_ctrnn_state_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "build", "load", "from_arrays", "from_torch_state_dict", "export", "import_npy",
+    "build", "load", "from_arrays", "from_torch_state_dict", "from_ctrnn_state_dict", "export", "import_npy",
     "certify", "verify", "load_certificate",
     "simulate", "SimulationResult",
     "data_spec", "train", "resume", "evaluate", "Trainer", "TrainingRun", "TrainingDiverged",
