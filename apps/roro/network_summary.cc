@@ -42,8 +42,11 @@ std::string NetworkSummary(const Network& net) {
       << net.coupling_blocks().size() << " coupling blocks, coupling " << ToString(net.coupling_form())
       << ", metric " << net.metric_source() << "\n"
       << "  alpha " << net.alpha() << ", slope bound g " << net.slope_bound() << ", activation "
-      << net.activation() << ", inputs " << net.input_size() << ", outputs " << net.output_size() << "\n"
-      << "  parameters: " << net.trainable_parameter_count() << " trainable, "
+      << net.activation() << ", inputs " << net.input_size() << ", outputs " << net.output_size() << "\n";
+  // Only the rate form is named, so that the summary of a voltage network reads as before.
+  if (net.form() == NetworkForm::kRate)
+    out << "  form: rate (h' = -h + relu(W h + W_in u + b) + L h; certified through W^T, L^T)\n";
+  out << "  parameters: " << net.trainable_parameter_count() << " trainable, "
       << net.frozen_parameter_count() << " frozen\n";
   return out.str();
 }

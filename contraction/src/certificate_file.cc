@@ -68,6 +68,8 @@ json CertificateToJson(const Certificate& certificate) {
   out["coupling_rule"] = std::string(ToString(certificate.coupling_rule));
   out["coupling_residual"] = NumberOrNull(certificate.coupling_residual);
   out["verification"] = certificate.verification;
+  // Only for the rate form, so that voltage certificates keep their bytes.
+  if (certificate.form == NetworkForm::kRate) out["form"] = std::string(ToString(certificate.form));
   json modules = json::array();
   for (const ModuleCertificate& module : certificate.modules) {
     json entry;
@@ -99,8 +101,10 @@ Certificate CertificateFromJson(const json& input, const std::string& source) {
   topology_internal::CheckFormatTag(document, "roro-certificate", kCertificateFormatVersion);
   document.ExpectObject({"format", "version", "verdict", "rate", "slope_bound", "alpha", "discrete_factor",
                          "max_alpha", "model_sha256", "coupling_rule", "coupling_residual", "verification",
-                         "modules", "coupling_groups", "group_weights"});
+                         "modules", "coupling_groups", "group_weights"},
+                        {"form"});
   Certificate c;
+  if (const auto form = document.Find("form")) c.form = form->Parsed(ParseNetworkForm);
   c.verdict = document["verdict"].Parsed(ParseVerdict);
   c.rate = document["rate"].Number();
   c.slope_bound = document["slope_bound"].Number();

@@ -15,6 +15,7 @@
 #include "euler_network_proof.h"
 #include "module_certification.h"
 #include "module_proofs.h"
+#include "rate_form.h"
 #include "refute.h"
 #include "rigorous_arithmetic.h"
 #include "roro/topology/model_file.h"
@@ -104,8 +105,11 @@ void DescribeProof(const ModuleCertificate& m, ModuleReport& report) {
 // step is one member; Certify calls them in order and stops at the first that fails.
 class CertifyRun {
  public:
-  CertifyRun(const Network& network, const CertifyOptions& options)
+  // `witness_network` is where refutations are searched and re-checked: `network` itself, or the
+  // rate network whose transpose `network` is.
+  CertifyRun(const Network& network, const CertifyOptions& options, const Network& witness_network)
       : network_(network),
+        witness_network_(witness_network),
         options_(options),
         start_(Clock::now()),
         want_euler_(!options.rate_only || options.compute_max_alpha),
@@ -150,6 +154,7 @@ class CertifyRun {
   RefutationSearch SearchWitness(double witness_alpha) const;
 
   const Network& network_;
+  const Network& witness_network_;
   const CertifyOptions& options_;
   const Clock::time_point start_;
   const bool want_euler_;  // the Euler factor or max_alpha is asked for
@@ -424,9 +429,9 @@ CertificationResult CertifyRun::Conclude(const NetworkCombination& combination) 
 // trajectory witness), but not after a proven continuous rate: the flow then has exactly one
 // equilibrium per drive, and the Euler map has the same ones.
 RefutationSearch CertifyRun::SearchWitness(double witness_alpha) const {
-  RefutationSearch search = SearchUnstableVertex(network_, witness_alpha, kRefutationSeed);
+  RefutationSearch search = SearchUnstableVertex(witness_network_, witness_alpha, kRefutationSeed);
   if (search.witness || result_.continuous_rate > 0) return search;
-  const EquilibriumSearch equilibria = SearchSeparatingEquilibria(network_, witness_alpha, kRefutationSeed);
+  const EquilibriumSearch equilibria = SearchSeparatingEquilibria(witness_network_, witness_alpha, kRefutationSeed);
   if (equilibria.witness) {
     search.witness = equilibria.witness;
   } else {
@@ -464,11 +469,12 @@ bool CertifyOptions::IsValid(std::string* error) const {
   return true;
 }
 
-CertificationResult Certify(const Network& network, const CertifyOptions& options) {
-  std::string error;
-  if (!options.IsValid(&error)) throw std::invalid_argument("CertifyOptions: " + error);
-  ThrowIfNotFinite(network);
-  CertifyRun run(network, options);
+namespace {
+
+// The steps of Certify on a voltage-form network; refutations are searched in `witness_network`.
+CertificationResult CertifyVoltageForm(const Network& network, const CertifyOptions& options,
+                                       const Network& witness_network) {
+  CertifyRun run(network, options, witness_network);
   run.ProveModules();
   if (const std::string reason = run.UnprovenModules(); !reason.empty())
     return run.NotCertified(reason, kContinuousTimeWitness);
@@ -481,8 +487,44 @@ CertificationResult Certify(const Network& network, const CertifyOptions& option
   return run.Conclude(combination);
 }
 
+// The rate form, through its transposed voltage network (rate_form.h): every proof there, in a
+// metric P, is a proof for the rate network in P^-1. The certificate keeps P (what was proven,
+// exactly), says "form": "rate", and names the rate network's model; witnesses come from the
+// rate network itself.
+CertificationResult CertifyRateForm(const Network& network, const CertifyOptions& options) {
+  const Network transposed = contraction_internal::TransposedVoltageNetwork(network);
+  CertificationResult result = CertifyVoltageForm(transposed, options, network);
+  result.certificate.form = NetworkForm::kRate;
+  result.certificate.model_sha256 = ModelSha256(network);
+  if (result.verdict == Verdict::kCertified)
+    result.reason += " (rate form: proven on the transposed network W^T, L^T in the certificate's metric P; the rate "
+                     "network contracts in M = P^-1 at the same rate and Euler factor)";
+  return result;
+}
+
+}  // namespace
+
+CertificationResult Certify(const Network& network, const CertifyOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw std::invalid_argument("CertifyOptions: " + error);
+  ThrowIfNotFinite(network);
+  if (network.form() == NetworkForm::kRate) return CertifyRateForm(network, options);
+  return CertifyVoltageForm(network, options, network);
+}
+
 void AssignClosedFormMetrics(Network& network) {
   ThrowIfNotFinite(network);
+  if (network.form() == NetworkForm::kRate) {
+    // The closed forms speak for W^T (|W|^T has the same Perron root; svd: Phi^-1; symmetric:
+    // unchanged), in the transposed network's metric P; the rate network's own metric is P^-1.
+    Network transposed = contraction_internal::TransposedVoltageNetwork(network);
+    AssignClosedFormMetrics(transposed);
+    std::vector<Eigen::MatrixXd> blocks;
+    for (const Eigen::MatrixXd& block : transposed.metric_blocks())
+      blocks.push_back(contraction_internal::InverseMetricBlock(block));
+    network.SetMetricBlocks(std::move(blocks), "closed-form");
+    return;
+  }
   const double g = network.slope_bound();
   std::vector<Eigen::MatrixXd> blocks;
   for (int i = 0; i < network.module_count(); ++i) {
@@ -504,6 +546,9 @@ void AssignClosedFormMetrics(Network& network) {
 
 double EulerFactorBound(const Network& network) {
   ThrowIfNotFinite(network);
+  // The same factor, exactly, as the transposed network's in the inverse metric (rate_form.h).
+  if (network.form() == NetworkForm::kRate)
+    return EulerFactorBound(contraction_internal::TransposedVoltageNetwork(network));
   const int p = network.module_count();
   std::vector<ModuleCertificate> modules;
   for (int i = 0; i < p; ++i) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <complex>
+#include <string>
 #include <vector>
 
 #include "roro/modules/random.h"
@@ -12,10 +13,33 @@ namespace {
 // Relative threshold so that round-off never produces a witness.
 constexpr double kWitnessMargin = 1e-7;
 
+// "k of n units active (first: 0, 3, 5, ...)": a vertex in a line of text; the whole vector goes
+// only into --json and the certificate file.
+std::string SummarizeVertex(const Eigen::VectorXd& d) {
+  constexpr int kShown = 6;
+  std::string first;
+  int active = 0;
+  for (Eigen::Index i = 0; i < d.size(); ++i) {
+    if (d(i) == 0) continue;
+    if (active < kShown) first += (active == 0 ? "" : ", ") + std::to_string(i);
+    ++active;
+  }
+  std::string text = std::to_string(active) + " of " + std::to_string(d.size()) + " units active";
+  if (active > 0 && active < d.size()) text += " (" + std::string(active > kShown ? "first: " : "") + first +
+                                               (active > kShown ? ", ..." : "") + ")";
+  return text;
+}
+
+// The vertex matrix: -I + W D + L (voltage form) or -I + D W + L (rate form, where the slopes
+// scale the rows: the nonlinearity acts on W h + c).
 std::optional<RefutationWitness> CheckVertex(const Eigen::MatrixXd& w, const Eigen::MatrixXd& l,
-                                             const Eigen::VectorXd& d, double alpha, const std::string& name) {
+                                             const Eigen::VectorXd& d, double alpha, const std::string& name,
+                                             NetworkForm form) {
   const Eigen::Index n = w.rows();
-  Eigen::MatrixXd j = -Eigen::MatrixXd::Identity(n, n) + w * d.asDiagonal();
+  const bool rate = form == NetworkForm::kRate;
+  Eigen::MatrixXd j = -Eigen::MatrixXd::Identity(n, n);
+  if (rate) j += d.asDiagonal() * w;
+  else j += w * d.asDiagonal();
   if (l.size() > 0) j += l;
   Eigen::EigenSolver<Eigen::MatrixXd> solver(j, false);
   if (solver.info() != Eigen::Success) return std::nullopt;
@@ -37,11 +61,12 @@ std::optional<RefutationWitness> CheckVertex(const Eigen::MatrixXd& w, const Eig
       witness.eigenvalue_real = mu.real();
       witness.eigenvalue_imag = mu.imag();
       witness.euler_modulus = alpha > 0 ? std::abs(1.0 + alpha * mu) : 0.0;
+      const std::string vertex = "vertex " + name + " [" + SummarizeVertex(d) + "]";
       witness.description =
-          alpha > 0 ? "vertex " + name + ": I + alpha J has an eigenvalue of modulus " + std::to_string(witness.euler_modulus) +
+          alpha > 0 ? vertex + ": I + alpha J has an eigenvalue of modulus " + std::to_string(witness.euler_modulus) +
                           " > 1 at alpha = " + std::to_string(alpha)
-                    : "vertex " + name + ": J = -I + W D + L has an eigenvalue with real part " +
-                          std::to_string(mu.real()) + " > 0";
+                    : vertex + ": J = " + (rate ? "-I + D W + L" : "-I + W D + L") +
+                          " has an eigenvalue with real part " + std::to_string(mu.real()) + " > 0";
       best = witness;
     }
   }
@@ -73,7 +98,7 @@ RefutationSearch SearchUnstableVertex(const Network& network, double alpha, std:
       vertices.emplace_back("random #" + std::to_string(r) + " (seed " + std::to_string(seed) + ")", d);
     }
     for (const auto& [name, d] : vertices) {
-      if (auto witness = CheckVertex(w, l, d, alpha, name)) {
+      if (auto witness = CheckVertex(w, l, d, alpha, name, network.form())) {
         search.witness = witness;
         return search;
       }
@@ -94,7 +119,7 @@ RefutationSearch SearchUnstableVertex(const Network& network, double alpha, std:
     for (int r = -1; r < 4; ++r) {
       Eigen::VectorXd d(size);
       for (int i = 0; i < size; ++i) d(i) = r < 0 || rng.Uniform() < 0.5 ? g : 0.0;
-      if (auto witness = CheckVertex(w, Eigen::MatrixXd(), d, alpha, "module " + std::to_string(m))) {
+      if (auto witness = CheckVertex(w, Eigen::MatrixXd(), d, alpha, "module " + std::to_string(m), network.form())) {
         Eigen::VectorXd full = Eigen::VectorXd::Zero(n);
         full.segment(network.offsets()[m], size) = d;
         witness->vertex_slopes = full;

@@ -34,16 +34,38 @@ std::string Short(double value) {
 
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// The floating-point region matrix fl(-I + W g diag(pattern) + L).
+// The floating-point region matrix fl(-I + W g diag(pattern) + L) (voltage form) or
+// fl(-I + g diag(pattern) W + L) (rate form: the pattern is that of W h + c, so it scales rows).
 Eigen::MatrixXd RegionMatrix(const Eigen::Ref<const Eigen::MatrixXd>& w, const Eigen::Ref<const Eigen::MatrixXd>& l,
-                             double g, const Eigen::Ref<const Eigen::VectorXi>& pattern) {
+                             double g, const Eigen::Ref<const Eigen::VectorXi>& pattern, NetworkForm form) {
   const Eigen::Index n = w.rows();
   Eigen::MatrixXd a = l;
   for (Eigen::Index j = 0; j < n; ++j) {
-    if (pattern(j) != 0) a.col(j) += g * w.col(j);
+    if (pattern(j) != 0) {
+      if (form == NetworkForm::kRate) a.row(j) += g * w.row(j);
+      else a.col(j) += g * w.col(j);
+    }
     a(j, j) -= 1.0;
   }
   return a;
+}
+
+// The right-hand side of a region's linear system A x = rhs: -c (voltage), or -g diag(pattern) c
+// (rate: the drive enters through the nonlinearity).
+Eigen::VectorXd RegionRightHandSide(double g, const Eigen::Ref<const Eigen::VectorXi>& pattern,
+                                    const Eigen::Ref<const Eigen::VectorXd>& drive, NetworkForm form) {
+  if (form == NetworkForm::kVoltage) return -drive;
+  Eigen::VectorXd rhs(drive.size());
+  for (Eigen::Index i = 0; i < drive.size(); ++i) rhs(i) = pattern(i) != 0 ? -(g * drive(i)) : 0.0;
+  return rhs;
+}
+
+// The vector whose signs are the ReLU pattern of an equilibrium x: x itself (voltage), or the
+// pre-activation W x + c (rate).
+Eigen::VectorXd Activation(const Eigen::MatrixXd& w, const Eigen::VectorXd& x, const Eigen::VectorXd& drive,
+                           NetworkForm form) {
+  if (form == NetworkForm::kVoltage) return x;
+  return w * x + drive;
 }
 
 // True when every x_i has the sign pattern_i prescribes, strictly and by more than `margin`.
@@ -57,28 +79,34 @@ bool SignsMatch(const Eigen::VectorXd& x, const Eigen::Ref<const Eigen::VectorXi
 // Float solve of one region (two steps of iterative refinement). The solution is a candidate
 // equilibrium (not yet proven) when its sign pattern is the region's own.
 Eigen::VectorXd SolveRegion(const Eigen::MatrixXd& w, const Eigen::MatrixXd& l, double g, const Eigen::VectorXi& pattern,
-                            const Eigen::VectorXd& drive) {
-  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern);
+                            const Eigen::VectorXd& drive, NetworkForm form) {
+  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern, form);
+  const Eigen::VectorXd rhs = RegionRightHandSide(g, pattern, drive, form);
   const Eigen::PartialPivLU<Eigen::MatrixXd> lu(a);
-  Eigen::VectorXd x = lu.solve(-drive);
-  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x + drive);
+  Eigen::VectorXd x = lu.solve(rhs);
+  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x - rhs);
   return x;
 }
 
 // The Euler map's right-hand side, block by block (what the network stores), for a batch of
-// states (columns): f = -x + W g relu(x) + L x + c.
+// states (columns): f = -x + W g relu(x) + L x + c (voltage) or f = -x + g relu(W x + c) + L x
+// (rate).
 struct Dynamics {
+  NetworkForm form = NetworkForm::kVoltage;
+  double g = 1;
   std::vector<int> offsets;
-  std::vector<Eigen::MatrixXd> scaled_weights;  // g W_i
+  std::vector<Eigen::MatrixXd> scaled_weights;  // g W_i (voltage), W_i (rate)
   std::vector<CouplingBlock> coupling;          // blocks of L
   double multiply_adds_per_step = 0;            // one trajectory, one step
 };
 
 Dynamics MakeDynamics(const Network& network) {
   Dynamics d;
+  d.form = network.form();
+  d.g = network.slope_bound();
   d.offsets = network.offsets();
   for (const Module& m : network.modules()) {
-    d.scaled_weights.push_back(network.slope_bound() * m.weights());
+    d.scaled_weights.push_back(d.form == NetworkForm::kRate ? m.weights() : network.slope_bound() * m.weights());
     d.multiply_adds_per_step += static_cast<double>(m.size()) * m.size();
   }
   for (CouplingBlock& block : network.CouplingL()) {
@@ -91,11 +119,20 @@ Dynamics MakeDynamics(const Network& network) {
 }
 
 void EvaluateDrift(const Dynamics& d, const Eigen::MatrixXd& x, const Eigen::MatrixXd& drive, Eigen::MatrixXd& f) {
-  f = drive - x;
-  const Eigen::MatrixXd r = x.cwiseMax(0.0);
-  for (std::size_t i = 0; i < d.scaled_weights.size(); ++i) {
-    const Eigen::Index size = d.scaled_weights[i].rows();
-    f.middleRows(d.offsets[i], size).noalias() += d.scaled_weights[i] * r.middleRows(d.offsets[i], size);
+  if (d.form == NetworkForm::kRate) {
+    f = drive;
+    for (std::size_t i = 0; i < d.scaled_weights.size(); ++i) {
+      const Eigen::Index size = d.scaled_weights[i].rows();
+      f.middleRows(d.offsets[i], size).noalias() += d.scaled_weights[i] * x.middleRows(d.offsets[i], size);
+    }
+    f = d.g * f.cwiseMax(0.0) - x;
+  } else {
+    f = drive - x;
+    const Eigen::MatrixXd r = x.cwiseMax(0.0);
+    for (std::size_t i = 0; i < d.scaled_weights.size(); ++i) {
+      const Eigen::Index size = d.scaled_weights[i].rows();
+      f.middleRows(d.offsets[i], size).noalias() += d.scaled_weights[i] * r.middleRows(d.offsets[i], size);
+    }
   }
   for (const CouplingBlock& block : d.coupling)
     f.middleRows(d.offsets[block.row], block.values.rows()).noalias() +=
@@ -113,8 +150,9 @@ struct RegionSolve {
 struct Candidate {
   int drive = 0;
   Eigen::VectorXi pattern;
-  Eigen::VectorXd state;  // float solve (a candidate until proven)
-  int hits = 0;           // trajectories that settled on it
+  Eigen::VectorXd state;       // float solve (a candidate until proven)
+  Eigen::VectorXd activation;  // what the pattern is the sign of (the state, or W h + c)
+  int hits = 0;                // trajectories that settled on it
 };
 
 std::string PatternKey(int drive, const Eigen::VectorXi& pattern) {
@@ -160,7 +198,8 @@ bool EquilibriumSearchOptions::IsValid(std::string* error) const {
 RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::MatrixXd>& w,
                                               const Eigen::Ref<const Eigen::MatrixXd>& l, double g,
                                               const Eigen::Ref<const Eigen::VectorXi>& pattern,
-                                              const Eigen::Ref<const Eigen::VectorXd>& drive) {
+                                              const Eigen::Ref<const Eigen::VectorXd>& drive, NetworkForm form) {
+  const bool rate = form == NetworkForm::kRate;
   const Eigen::Index n = w.rows();
   if (w.cols() != n || l.rows() != n || l.cols() != n || pattern.size() != n || drive.size() != n)
     throw std::invalid_argument("ProveRegionEquilibrium: W, L, pattern and drive must be N x N, N x N, N and N (N = " +
@@ -171,21 +210,25 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
     proof.note = "non-finite data";
     return proof;
   }
-  // A is the exact real matrix -I + W g diag(pattern) + L of the double data; a = fl(A). The
-  // entrywise bound E = |W g diag(pattern)| + |L| + I, rounded upward, satisfies
-  // |a - A| <= gamma_3 E (one product and two sums per entry) and |a| <= (1 + gamma_3) E.
-  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern);
+  // A is the exact real matrix -I + W g diag(pattern) + L of the double data (rate form:
+  // -I + g diag(pattern) W + L); a = fl(A). The entrywise bound E = |W g diag(pattern)| + |L| + I
+  // (rate: |g diag(pattern) W| + |L| + I), rounded upward, satisfies |a - A| <= gamma_3 E (one
+  // product and two sums per entry) and |a| <= (1 + gamma_3) E.
+  const Eigen::MatrixXd a = RegionMatrix(w, l, g, pattern, form);
+  // The right-hand side: d = -c exactly (voltage), or d = fl(-g diag(pattern) c), within
+  // u |d| <= gamma_1 |d| of the exact one (rate; exact for g = 1).
+  const Eigen::VectorXd rhs = RegionRightHandSide(g, pattern, drive, form);
   Eigen::MatrixXd e(n, n);
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index i = 0; i < n; ++i) {
-      double bound = pattern(j) != 0 ? Up(std::abs(w(i, j)) * g) : 0.0;
+      double bound = pattern(rate ? i : j) != 0 ? Up(std::abs(w(i, j)) * g) : 0.0;
       bound = Up(bound + std::abs(l(i, j)));
       if (i == j) bound = Up(bound + 1.0);
       e(i, j) = bound;
     }
   const Eigen::PartialPivLU<Eigen::MatrixXd> lu(a);
-  Eigen::VectorXd x = lu.solve(-drive);
-  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x + drive);
+  Eigen::VectorXd x = lu.solve(rhs);
+  for (int k = 0; k < 2; ++k) x -= lu.solve(a * x - rhs);
   proof.state = x;
   if (!x.allFinite()) {
     proof.note = "the region matrix is singular in floating point";
@@ -203,7 +246,8 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
   const Eigen::MatrixXd c = r * a;
   const int ni = static_cast<int>(n);
   const double gamma_product = contraction_internal::rigorous::Gamma(ni + 3);
-  const double gamma_residual = contraction_internal::rigorous::Gamma(ni + 4);
+  // One more rounding in the rate form's right-hand side: gamma_{n+4} + gamma_1 <= gamma_{n+5}.
+  const double gamma_residual = contraction_internal::rigorous::Gamma(ni + (rate ? 5 : 4));
   if (!std::isfinite(gamma_product) || !std::isfinite(gamma_residual)) {
     proof.note = "state size too large for the rounding-error bound";
     return proof;
@@ -228,10 +272,11 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
     return proof;
   }
 
-  // 2. The exact residual rho = A x + c of the computed x, bounded componentwise: with
-  //    s = fl(a x + c), |rho - s| <= |A - a||x| + gamma_{n+1} (|a||x| + |c|)
-  //    <= gamma_{n+4} (E |x| + |c|).
-  const Eigen::VectorXd s = a * x + drive;
+  // 2. The exact residual rho = A x - d* of the computed x (d* the exact right-hand side),
+  //    bounded componentwise: with s = fl(a x - d), |rho - s| <= |A - a||x| + gamma_{n+1} (|a||x| +
+  //    |d|) (+ gamma_1 |d| for the rounded d of the rate form) <= gamma_{n+4} (E |x| + |d|)
+  //    (rate: gamma_{n+5}).
+  const Eigen::VectorXd s = a * x - rhs;
   Eigen::VectorXd e_x = Eigen::VectorXd::Zero(n);
   for (Eigen::Index j = 0; j < n; ++j) {
     const double xj = std::abs(x(j));
@@ -239,7 +284,7 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
   }
   Eigen::VectorXd rho(n);
   for (Eigen::Index i = 0; i < n; ++i)
-    rho(i) = Up(Up(std::abs(s(i)) + Up(gamma_residual * Up(e_x(i) + std::abs(drive(i))))) + kUnderflowAllowance);
+    rho(i) = Up(Up(std::abs(s(i)) + Up(gamma_residual * Up(e_x(i) + std::abs(rhs(i))))) + kUnderflowAllowance);
 
   // 3. x - x* = A^-1 rho, so ||x - x*||_inf <= max_i (|R| rho)_i / (1 - beta).
   Eigen::VectorXd r_rho = Eigen::VectorXd::Zero(n);
@@ -257,7 +302,27 @@ RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::Matr
   //    and x*_i < 0 where pattern_i = 0. |x*_i - x_i| <= bound, so |x_i| > bound with the right
   //    sign suffices (the comparison of doubles is exact). A component within the bound of 0
   //    leaves the candidate unproven, never a witness.
-  if (!SignsMatch(x, pattern, bound)) {
+  //    Rate form: the pattern is that of z* = W x* + c. With z = fl(W x + c),
+  //    |z*_i - z_i| <= (|W| 1)_i bound + gamma_{n+1} (|W| |x| + |c|)_i, so |z_i| above that margin
+  //    with the right sign suffices.
+  if (rate) {
+    const Eigen::VectorXd z = w * x + drive;
+    const double gamma_activation = contraction_internal::rigorous::Gamma(ni + 1);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double row_sum = 0, w_x = 0;
+      for (Eigen::Index j = 0; j < n; ++j) {
+        row_sum = Up(row_sum + std::abs(w(i, j)));
+        w_x = Up(w_x + Up(std::abs(w(i, j)) * std::abs(x(j))));
+      }
+      const double margin = Up(Up(Up(row_sum * bound) + Up(gamma_activation * Up(w_x + std::abs(drive(i))))) +
+                               kUnderflowAllowance);
+      if (pattern(i) != 0 ? !(z(i) > margin) : !(z(i) < -margin)) {
+        proof.note = "a pre-activation W h + c is within its error bound " + Short(margin) +
+                     " of zero or has the wrong sign";
+        return proof;
+      }
+    }
+  } else if (!SignsMatch(x, pattern, bound)) {
     proof.note = "a component is within the error bound " + Short(bound) + " of zero or has the wrong sign";
     return proof;
   }
@@ -367,6 +432,7 @@ class RegionSolver {
       : w_(network.DenseWeights()),
         l_(network.DenseCoupling()),
         g_(network.slope_bound()),
+        form_(network.form()),
         drives_(drives),
         options_(options),
         // Dense LU (N^3 / 3) and the residuals of two refinement steps and the solves.
@@ -382,6 +448,7 @@ class RegionSolver {
   const Eigen::MatrixXd& w() const { return w_; }
   const Eigen::MatrixXd& l() const { return l_; }
   double g() const { return g_; }
+  NetworkForm form() const { return form_; }
   void OpenWholeBudget() { solve_limit_ = options_.max_solve_multiply_adds; }
 
   // The candidate reached from `pattern` by at most newton_steps region solves; -1 if none, -2 if
@@ -409,12 +476,13 @@ class RegionSolver {
     ++region_solves_;
     solves_work_ += solve_work_;
     RegionSolve entry;
-    Eigen::VectorXd state = SolveRegion(w_, l_, g_, pattern, drives_[drive].c);
+    Eigen::VectorXd state = SolveRegion(w_, l_, g_, pattern, drives_[drive].c, form_);
     if (state.allFinite()) {
-      entry.next = (state.array() > 0.0).cast<int>().matrix();
-      if (SignsMatch(state, pattern, 0.0)) {
+      Eigen::VectorXd activation = Activation(w_, state, drives_[drive].c, form_);
+      entry.next = (activation.array() > 0.0).cast<int>().matrix();
+      if (SignsMatch(activation, pattern, 0.0)) {
         entry.candidate = static_cast<int>(candidates_.size());
-        candidates_.push_back({drive, pattern, std::move(state), 0});
+        candidates_.push_back({drive, pattern, std::move(state), std::move(activation), 0});
       }
     }
     return entry;
@@ -422,6 +490,7 @@ class RegionSolver {
 
   const Eigen::MatrixXd w_, l_;
   const double g_;
+  const NetworkForm form_;
   const std::vector<Drive>& drives_;
   const EquilibriumSearchOptions& options_;
   const double solve_work_;
@@ -514,7 +583,8 @@ class Simulation {
       const int id = batch.active[k];
       const int drive = batch.drive_of[id];
       const bool settled = drift <= options_.settle_tolerance;
-      const Eigen::VectorXi pattern = (batch.x.col(k).array() > 0.0).cast<int>().matrix();
+      const Eigen::VectorXi pattern =
+          (Activation(regions_.w(), batch.x.col(k), batch.c.col(k), regions_.form()).array() > 0.0).cast<int>().matrix();
       bool may_solve = cheap_solves_ || settled;
       if (!may_solve && !drive_solved[drive]) {
         may_solve = !NearKnownCandidate(drive, pattern);
@@ -574,7 +644,7 @@ int SolveNeighbouringRegions(RegionSolver& regions, int drive_count, int n, cons
       }
     if (count != 1) continue;
     const Eigen::VectorXi base = candidates[lone].pattern;
-    const Eigen::VectorXd magnitude = candidates[lone].state.cwiseAbs();
+    const Eigen::VectorXd magnitude = candidates[lone].activation.cwiseAbs();
     std::vector<int> units(n);
     for (int i = 0; i < n; ++i) units[i] = i;
     std::stable_sort(units.begin(), units.end(), [&](int a, int b) { return magnitude(a) < magnitude(b); });
@@ -611,14 +681,16 @@ double DistanceDown(const Eigen::VectorXd& x1, const Eigen::VectorXd& x2) {
 }
 
 RefutationWitness EquilibriaWitness(const Drive& drive, const RegionEquilibriumProof& first,
-                                    const RegionEquilibriumProof& second, double distance, int differing_units) {
+                                    const RegionEquilibriumProof& second, double distance, int differing_units,
+                                    NetworkForm form) {
   RefutationWitness witness;
   witness.kind = "equilibria";
   witness.equilibria = {first.state, second.state};
   witness.drive = drive.c;
   witness.distance = distance;
   witness.error_bound = std::max(first.error_bound, second.error_bound);
-  witness.description = "two distinct equilibria for one constant drive (" + drive.label + "): ||x1 - x2||_inf = " +
+  witness.description = std::string(form == NetworkForm::kRate ? "two distinct equilibria of the rate map " : "two distinct equilibria ") +
+                        "for one constant drive (" + drive.label + "): ||x1 - x2||_inf = " +
                         Short(distance) + ", each proven within " + Short(witness.error_bound) +
                         " of an exact equilibrium (ReLU sign patterns differ in " + std::to_string(differing_units) +
                         " unit(s)); a contracting system has exactly one";
@@ -653,7 +725,8 @@ PairProof ProveSeparatedPair(RegionSolver& regions, const std::vector<Drive>& dr
       }
       ++proofs;
       RegionEquilibriumProof proof =
-          ProveRegionEquilibrium(regions.w(), regions.l(), regions.g(), candidates[k].pattern, drives[d].c);
+          ProveRegionEquilibrium(regions.w(), regions.l(), regions.g(), candidates[k].pattern, drives[d].c,
+                                 regions.form());
       if (!proof.proven) {
         if (result.notes.empty()) result.notes = "; first unproven candidate: " + proof.note;
         continue;
@@ -666,7 +739,7 @@ PairProof ProveSeparatedPair(RegionSolver& regions, const std::vector<Drive>& dr
         const double errors = Up(other_proof.error_bound + proof.error_bound);
         if (!(distance > Up(options.separation_factor * errors))) continue;
         const int differing = static_cast<int>((candidates[other].pattern.array() != candidates[k].pattern.array()).count());
-        result.witness = EquilibriaWitness(drives[d], other_proof, proof, distance, differing);
+        result.witness = EquilibriaWitness(drives[d], other_proof, proof, distance, differing, regions.form());
         return result;
       }
       proven.emplace_back(k, std::move(proof));

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Refutation by trajectories (private to roro_contraction): two distinct equilibria for one
-/// constant drive c.
+/// constant drive c. Both forms: for the rate form the system is h' = -h + g relu(W h + c) + L h,
+/// its regions are the sign patterns of W h + c, and everything below holds with that change.
 ///
 /// A system that contracts (in any metric, in continuous time or as the Euler map) has exactly
 /// one equilibrium for each constant drive, so two distinct ones refute contraction whatever
@@ -124,9 +125,13 @@ struct RegionEquilibriumProof {
 /// the exact solution x* is an equilibrium of x' = -x + W g relu(x) + L x + c: the bound on
 /// ||x* - x^||_inf is rigorous in floating point, and every |x^_i| must exceed it with the sign
 /// that pattern_i prescribes. `w` and `l` are the dense N x N matrices W and L.
+/// Rate form: solves (-I + D W + L) h = -D c and proves that h* is an equilibrium of the rate map,
+/// h' = -h + g relu(W h + c) + L h: every pre-activation (W h^ + c)_i must exceed its proven error
+/// with the sign pattern_i prescribes.
 [[nodiscard]] RegionEquilibriumProof ProveRegionEquilibrium(const Eigen::Ref<const Eigen::MatrixXd>& w,
                                                             const Eigen::Ref<const Eigen::MatrixXd>& l, double g,
                                                             const Eigen::Ref<const Eigen::VectorXi>& pattern,
-                                                            const Eigen::Ref<const Eigen::VectorXd>& drive);
+                                                            const Eigen::Ref<const Eigen::VectorXd>& drive,
+                                                            NetworkForm form = NetworkForm::kVoltage);
 
 }  // namespace roro::contraction_internal

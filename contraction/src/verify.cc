@@ -7,6 +7,7 @@
 #include "euler_network_proof.h"
 #include "metzler.h"
 #include "module_proofs.h"
+#include "rate_form.h"
 #include "symmetric_metric.h"
 #include "rigorous_arithmetic.h"
 #include "roro/topology/model_file.h"
@@ -176,6 +177,28 @@ namespace roro {
 
 VerificationResult VerifyCertificate(const Network& network, const Certificate& certificate) {
   VerificationResult result;
+  if (certificate.form != network.form()) {
+    result.reason = "form mismatch: the certificate speaks for a " + std::string(ToString(certificate.form)) +
+                    "-form network, the model is " + std::string(ToString(network.form())) + "-form";
+    return result;
+  }
+  if (network.form() == NetworkForm::kRate) {
+    // The claims are about the transposed voltage network (rate_form.h); the hash names the
+    // rate network itself.
+    const std::string model_sha256 = ModelSha256(network);
+    if (certificate.model_sha256 != model_sha256) {
+      result.reason = "model hash mismatch: certificate speaks for " + certificate.model_sha256.substr(0, 16) +
+                      "..., the model is " + model_sha256.substr(0, 16) + "...";
+      return result;
+    }
+    const contraction_internal::CertificateCheck check = contraction_internal::CheckCertificateClaims(
+        contraction_internal::TransposedVoltageNetwork(network), certificate, &model_sha256);
+    result.verdict = check.ok ? Verdict::kCertified : Verdict::kInconclusive;
+    result.reason = check.ok ? check.reason + " (rate form, through the transposed network; the rate network "
+                                              "contracts in the inverse of the recorded metric)"
+                             : check.reason;
+    return result;
+  }
   const contraction_internal::CertificateCheck check = contraction_internal::CheckCertificateClaims(network, certificate);
   result.verdict = check.ok ? Verdict::kCertified : Verdict::kInconclusive;
   result.reason = check.reason;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace roro {
 
@@ -57,6 +58,18 @@ Module Module::FromSvd(SvdParameterization parameters, ModuleProvenance provenan
   module.weights_ = parameters.Weights();
   module.provenance_ = std::move(provenance);
   module.svd_ = std::move(parameters);
+  return module;
+}
+
+Module Module::Transposed() const {
+  Module module = *this;
+  module.weights_ = weights_.transpose();
+  if (svd_) {
+    // W^T = (Phi^-1 U Sigma V^T Phi)^T = Phi V Sigma U^T Phi^-1: the parameterization of (A_v, A_u,
+    // sigma, Phi^-1). Its Weights() equal weights_ up to rounding; weights_ is what is proven.
+    std::swap(module.svd_->u_generator, module.svd_->v_generator);
+    module.svd_->log_phi = -svd_->log_phi;
+  }
   return module;
 }
 

@@ -45,11 +45,12 @@ from ._simulate import SimulationResult, simulate
 from ._train import Trainer, TrainingDiverged, TrainingRun, data_spec, evaluate, resume, train
 from ._torch import from_torch_state_dict
 from ._analyze import AnalysisResult, analyze_dynamics, analyze_gradient_flow, analyze_similarity, lesion
+from ._ctrnn import from_ctrnn_state_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "build", "load", "from_arrays", "from_torch_state_dict", "export", "import_npy",
+    "build", "load", "from_arrays", "from_torch_state_dict", "from_ctrnn_state_dict", "export", "import_npy",
     "certify", "verify", "load_certificate",
     "simulate", "SimulationResult",
     "analyze_dynamics", "analyze_similarity", "analyze_gradient_flow", "lesion", "AnalysisResult",

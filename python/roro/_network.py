@@ -116,7 +116,7 @@ def import_npy(directory):
     """`roro import`: a network from a directory of .npy files and meta.json.
 
     B.npy present: metric-skew coupling L = B - M^-1 B^T M (M.npy, identity if absent); only
-    L.npy: that fixed coupling. Raises FileNotFoundError for a missing directory and ValueError
+    L.npy: that fixed coupling; neither: no coupling. meta.json's "form" ("rate") gives the form. Raises FileNotFoundError for a missing directory and ValueError
     naming the file and what is wrong otherwise."""
     return _roro.import_network(require_directory(directory, "import directory"))
 
@@ -155,7 +155,7 @@ Network.set_readout = _set_readout_checked
 
 def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=None, M=None,
                 metric_blocks=None, W_in=None, b=None, W_out=None, b_out=None, slope_bound=1.0,
-                module_kinds=None, edges=None, roles=None, metric_source=None):
+                module_kinds=None, edges=None, roles=None, metric_source=None, form=None):
     """A network from your own weights (numpy arrays, or anything np.asarray takes).
 
     The arrays go through exactly the code path of `roro import` (the same checks, the same
@@ -167,7 +167,7 @@ def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=No
         W_blocks: one square block per module (module sizes follow from their shapes).
         alpha: the Euler step dt/tau the model runs at (required: it decides the Euler factor).
         B: free coupling: metric-skew form L = B - M^-1 B^T M (trainable, contracting for any B).
-        L: a fixed coupling (only L, no B).  Give B or L.
+        L: a fixed coupling (only L, no B).  Neither: the modules are not coupled.
         M / metric_blocks: module metrics (N x N block-diagonal, or one block per module);
             identity if neither is given.
         W_in, b, W_out, b_out: input and readout; default zeros with d_in = 1 and 10 classes.
@@ -177,6 +177,8 @@ def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=No
             (default: derived from the nonzero coupling blocks).
         roles: "hub" / "spoke" / "module" per module.
         metric_source: recorded provenance of M (default "imported").
+        form: "voltage" (default) or "rate" (h' = -h + relu(W h + W_in u + b) + L h, input and bias
+            inside the nonlinearity: PyTorch CTRNNs; see from_ctrnn_state_dict).
 
     Raises:
         ValueError: with the import's message, the array named (e.g. "W: not block-diagonal ...").
@@ -203,9 +205,6 @@ def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=No
         raise ValueError("from_arrays: give M or metric_blocks, not both")
     if metric_blocks is not None:
         M = _block_diagonal([_square_block(f"metric_blocks[{i}]", m) for i, m in enumerate(metric_blocks)])
-    if B is None and L is None:
-        raise ValueError("from_arrays: give B (free coupling, metric-skew form L = B - M^-1 B^T M) or L "
-                         "(a fixed coupling)")
     n = int(sum(sizes))
     arrays = {"W": W, "B": B, "L": L, "M": M,
               "W_in": np.zeros((n, 1)) if W_in is None else W_in,
@@ -223,6 +222,8 @@ def from_arrays(W=None, *, alpha, W_blocks=None, module_sizes=None, B=None, L=No
         meta["roles"] = list(roles)
     if metric_source is not None:
         meta["metric_source"] = metric_source
+    if form is not None:
+        meta["form"] = form
     with tempfile.TemporaryDirectory(prefix="roro-arrays-") as directory:
         for name, array in arrays.items():
             if array is not None:

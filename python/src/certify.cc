@@ -127,6 +127,10 @@ void BindCertificate(py::module_& m) {
           "verdict", [](const Certificate& c) { return std::string(ToString(c.verdict)); },
           "'certified', 'refuted' or 'inconclusive'.")
       .def_readonly("rate", &Certificate::rate, "Network continuous-time rate (tau = 1); 0 when not proven.")
+      .def_property_readonly(
+          "form", [](const Certificate& c) { return std::string(ToString(c.form)); },
+          "'voltage' or 'rate'. For 'rate' the module metrics P are those of the transposed network "
+          "(W^T, L^T); the rate network contracts in M = P^-1 at the same rate and factor.")
       .def_readonly("slope_bound", &Certificate::slope_bound, "g, the slope bound of the activation.")
       .def_readonly("alpha", &Certificate::alpha, "The model's Euler step the discrete factor speaks for.")
       .def_readonly("discrete_factor", &Certificate::discrete_factor,

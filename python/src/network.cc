@@ -125,6 +125,9 @@ void BindNetworkClass(py::module_& m) {
       .def_property_readonly("alpha", &Network::alpha, "Euler step dt/tau.")
       .def_property_readonly("slope_bound", &Network::slope_bound, "Slope bound g of the activation.")
       .def_property_readonly("activation", &Network::activation, "'relu'.")
+      .def_property_readonly(
+          "form", [](const Network& n) { return std::string(ToString(n.form())); },
+          "'voltage' (x' = -x + W relu(x) + L x + W_in u + b) or 'rate' (h' = -h + relu(W h + W_in u + b) + L h).")
       .def_property_readonly("metric_source", &Network::metric_source,
                              "Where the module metrics came from: 'identity', 'closed-form', 'certificate', "
                              "'imported'.")

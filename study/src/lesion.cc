@@ -35,6 +35,7 @@ Network RebuildWithFixedCoupling(const Network& network, ModuleGraph graph, Eige
       .SetGraph(std::move(graph))
       .SetAlpha(network.alpha())
       .SetSlopeBound(network.slope_bound())
+      .SetForm(network.form())
       .SetInputSize(network.input_size())
       .SetOutputSize(network.output_size())
       .SetMetricBlocks(network.metric_blocks(), network.metric_source())

@@ -56,8 +56,10 @@ inline Module RandomMixedModule(int kind, int n, std::uint64_t seed, Rng& rng, b
 /// seeds and may go on using): module kind seed % 4, 2..4 modules of 2..5 units, topology all,
 /// gw, random, hierarchy or none by seed / 4, alpha in [0.05, 0.6), strong coupling for every
 /// third seed, closed-form metrics assigned. `with_inhibitory`: some symmetric modules
-/// inhibition-dominated.
-inline Network RandomMixedNetwork(std::uint64_t seed, Rng& rng, bool with_inhibitory) {
+/// inhibition-dominated. `form`: the dynamics (the rate form gets the closed-form metrics of
+/// its own form).
+inline Network RandomMixedNetwork(std::uint64_t seed, Rng& rng, bool with_inhibitory,
+                                  NetworkForm form = NetworkForm::kVoltage) {
   const int kind = static_cast<int>(seed % 4);
   const int modules = 2 + static_cast<int>(rng.UniformInt(3));
   std::vector<Module> parts;
@@ -78,6 +80,7 @@ inline Network RandomMixedNetwork(std::uint64_t seed, Rng& rng, bool with_inhibi
                         .AddModules(parts)
                         .SetGraph(MakeTopology(topology, sizes))
                         .SetAlpha(rng.Uniform(0.05, 0.6))
+                        .SetForm(form)
                         .SetSeed(seed)
                         .SetCouplingInitScale(seed % 3 == 0 ? 2.0 : 0.3)
                         .Build();

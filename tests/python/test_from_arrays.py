@@ -127,7 +127,8 @@ BAD = [
     (dict(W_blocks=[Z3, Z2], B=np.pad(np.ones((3, 2)), ((0, 2), (3, 0))), L=np.zeros((5, 5))),
      "L: disagrees with the coupling L = B - M^-1 B^T M that B.npy and M.npy give"),
     # Argument errors of from_arrays itself (before any array reaches the import).
-    (dict(W_blocks=[Z3, Z2]), "from_arrays: give B (free coupling"),
+    (dict(W_blocks=[Z3, Z2], edges=[(0, 1)]),
+     "from_arrays: meta.json's topology lists 1 edge(s), but the directory holds neither B.npy"),
     (dict(W_blocks=[np.zeros((3, 2))], B=np.zeros((3, 3))),
      "from_arrays: W_blocks[0] has shape (3, 2), expected a square (n, n) block"),
     (dict(W_blocks=[Z3, Z2], module_sizes=[2, 3], B=np.zeros((5, 5))),

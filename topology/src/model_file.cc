@@ -231,6 +231,7 @@ class NetworkLoader {
     ModuleGraph graph;
     double alpha = 0.1;
     double slope_bound = 1.0;
+    NetworkForm form = NetworkForm::kVoltage;
     std::string activation = "relu";
     std::vector<Eigen::MatrixXd> metric_blocks;
     std::string metric_source;
@@ -255,6 +256,7 @@ class NetworkLoader {
     net.graph_ = std::move(parts.graph);
     net.alpha_ = parts.alpha;
     net.slope_bound_ = parts.slope_bound;
+    net.form_ = parts.form;
     net.activation_ = std::move(parts.activation);
     net.CheckInvariants();
     net.SetMetricBlocks(std::move(parts.metric_blocks), std::move(parts.metric_source));
@@ -267,7 +269,7 @@ class NetworkLoader {
 };
 
 json ModelToJson(const Network& network) {
-  return json{{"format", kFormatName},
+  json model{{"format", kFormatName},
               {"version", kModelFormatVersion},
               {"alpha", network.alpha()},
               {"slope_bound", network.slope_bound()},
@@ -287,6 +289,10 @@ json ModelToJson(const Network& network) {
                              {"bias", VectorToJson(network.input_bias())}}},
               {"readout", json{{"weights", MatrixToJson(network.readout_weights())},
                                {"bias", VectorToJson(network.readout_bias())}}}};
+  // Written only for the rate form, so that every voltage model (all files before the field
+  // existed) keeps its bytes and its SHA-256.
+  if (network.form() == NetworkForm::kRate) model["form"] = std::string(ToString(network.form()));
+  return model;
 }
 
 Network ModelFromJson(const json& document_json, const std::string& source_name) {
@@ -294,12 +300,14 @@ Network ModelFromJson(const json& document_json, const std::string& source_name)
   // Identify the file before anything else, so a certificate or a newer model gets the right message.
   topology_internal::CheckFormatTag(document, kFormatName, kModelFormatVersion);
   document.ExpectObject({"format", "version", "alpha", "slope_bound", "activation", "input_size", "output_size",
-                         "modules", "graph", "metric", "coupling", "input", "readout"});
+                         "modules", "graph", "metric", "coupling", "input", "readout"},
+                        {"form"});
 
   NetworkLoader::Parts parts;
   parts.alpha = topology_internal::ReadAlpha(document["alpha"]);
   parts.slope_bound = topology_internal::ReadSlopeBound(document["slope_bound"]);
   parts.activation = topology_internal::ReadActivation(document["activation"]);
+  if (const auto form = document.Find("form")) parts.form = form->Parsed(ParseNetworkForm);
   const int input_size = topology_internal::ReadInputOrOutputSize(document["input_size"]);
   const int output_size = topology_internal::ReadInputOrOutputSize(document["output_size"]);
 

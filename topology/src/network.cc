@@ -6,6 +6,14 @@
 
 namespace roro {
 
+std::string_view ToString(NetworkForm form) { return form == NetworkForm::kRate ? "rate" : "voltage"; }
+
+NetworkForm ParseNetworkForm(std::string_view text) {
+  if (text == "voltage") return NetworkForm::kVoltage;
+  if (text == "rate") return NetworkForm::kRate;
+  throw std::invalid_argument("unknown network form '" + std::string(text) + "' (expected voltage or rate)");
+}
+
 std::string_view ToString(CouplingForm form) {
   return form == CouplingForm::kMetricSkew ? "metric_skew" : "fixed";
 }

@@ -37,6 +37,11 @@ NetworkBuilder& NetworkBuilder::SetSlopeBound(double g) {
   slope_bound_ = g;
   return *this;
 }
+NetworkBuilder& NetworkBuilder::SetForm(NetworkForm form) {
+  ThrowIfBuilt();
+  form_ = form;
+  return *this;
+}
 NetworkBuilder& NetworkBuilder::SetInputSize(int d_in) {
   ThrowIfBuilt();
   input_size_ = d_in;
@@ -151,6 +156,7 @@ Network NetworkBuilder::Build() {
   const std::vector<int> sizes = net.module_sizes();
   net.alpha_ = alpha_;
   net.slope_bound_ = slope_bound_;
+  net.form_ = form_;
 
   const std::string dense_what = fixed_coupling_ ? "fixed coupling L" : "free coupling B";
   const std::optional<Eigen::MatrixXd>& dense = fixed_coupling_ ? fixed_coupling_ : free_coupling_;

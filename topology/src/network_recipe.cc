@@ -64,6 +64,25 @@ bool NetworkRecipe::IsValid(std::string* error) const {
   return topology.IsValid(error);
 }
 
+namespace {
+
+// The recipe's graph, sizes, form and initial trained tensors around the modules in `builder`.
+Network AssembleAround(NetworkBuilder& builder, const NetworkRecipe& recipe) {
+  TopologySpec topology = recipe.topology;
+  if (topology.seed == 0) topology.seed = DeriveSeed(recipe.seed, 1u << 20);
+  builder.SetGraph(MakeTopology(topology, recipe.module_sizes))
+      .SetAlpha(recipe.alpha)
+      .SetSlopeBound(recipe.slope_bound)
+      .SetForm(recipe.form)
+      .SetInputSize(recipe.input_size)
+      .SetOutputSize(recipe.output_size)
+      .SetCouplingInitScale(recipe.coupling_init_scale)
+      .SetSeed(DeriveSeed(recipe.seed, 1u << 21));
+  return builder.Build();
+}
+
+}  // namespace
+
 Network BuildNetwork(const NetworkRecipe& recipe) {
   std::string error;
   if (!recipe.IsValid(&error)) throw std::invalid_argument("network recipe: " + error);
@@ -104,16 +123,21 @@ Network BuildNetwork(const NetworkRecipe& recipe) {
       case ModuleKind::kDense: break;  // rejected by IsValid
     }
   }
-  TopologySpec topology = recipe.topology;
-  if (topology.seed == 0) topology.seed = DeriveSeed(recipe.seed, 1u << 20);
-  builder.SetGraph(MakeTopology(topology, recipe.module_sizes))
-      .SetAlpha(recipe.alpha)
-      .SetSlopeBound(recipe.slope_bound)
-      .SetInputSize(recipe.input_size)
-      .SetOutputSize(recipe.output_size)
-      .SetCouplingInitScale(recipe.coupling_init_scale)
-      .SetSeed(DeriveSeed(recipe.seed, 1u << 21));
-  return builder.Build();
+  return AssembleAround(builder, recipe);
+}
+
+Network BuildNetworkFromModules(std::vector<Module> modules, std::vector<Eigen::MatrixXd> metric_blocks,
+                                std::string metric_source, const NetworkRecipe& recipe) {
+  if (modules.empty()) throw std::invalid_argument("network from modules: no modules given");
+  NetworkRecipe checked = recipe;
+  checked.module_sizes.clear();
+  for (const Module& m : modules) checked.module_sizes.push_back(m.size());
+  checked.kind = ModuleKind::kSparse;  // not used; only so that IsValid checks the rest
+  std::string error;
+  if (!checked.IsValid(&error)) throw std::invalid_argument("network recipe: " + error);
+  NetworkBuilder builder;
+  builder.AddModules(std::move(modules)).SetMetricBlocks(std::move(metric_blocks), std::move(metric_source));
+  return AssembleAround(builder, checked);
 }
 
 }  // namespace roro

@@ -96,6 +96,8 @@ json MetaToJson(const Network& network) {
             {"input_size", network.input_size()},
             {"output_size", network.output_size()}};
   if (!svd_modules.empty()) meta["svd_modules"] = svd_modules;
+  // Only the rate form is written, so that a voltage export keeps its bytes.
+  if (network.form() == NetworkForm::kRate) meta["form"] = std::string(ToString(network.form()));
   return meta;
 }
 
@@ -269,7 +271,11 @@ struct ExportFiles {
   bool has_free_coupling = false;   ///< B.npy: the metric-skew form
   bool has_fixed_coupling = false;  ///< L.npy: a fixed coupling, or redundant next to B.npy
 
-  CouplingForm form() const { return has_free_coupling ? CouplingForm::kMetricSkew : CouplingForm::kFixed; }
+  /// Neither file: the modules are not coupled (a single module, or modules imported side by side).
+  bool has_coupling() const { return has_free_coupling || has_fixed_coupling; }
+  CouplingForm form() const {
+    return has_free_coupling || !has_fixed_coupling ? CouplingForm::kMetricSkew : CouplingForm::kFixed;
+  }
   /// The file the coupling is read from: B.npy if present, else L.npy.
   const std::string& coupling() const { return has_free_coupling ? free_coupling : fixed_coupling; }
 };
@@ -296,8 +302,6 @@ ExportFiles LocateExportFiles(const std::string& directory) {
   files.has_metric = fs::exists(files.metric, error);
   files.has_free_coupling = fs::exists(files.free_coupling, error);
   files.has_fixed_coupling = fs::exists(files.fixed_coupling, error);
-  if (!files.has_free_coupling && !files.has_fixed_coupling)
-    Fail(directory, "holds neither B.npy (metric-skew coupling) nor L.npy (fixed coupling)");
   return files;
 }
 
@@ -322,6 +326,7 @@ struct ExportSettings {
   std::vector<ModuleRole> roles;        ///< empty: every module plain
   std::vector<ModuleProvenance> provenance;  ///< one per module (empty: none)
   std::vector<SvdEntry> svd_modules;         ///< one per svd module
+  NetworkForm form = NetworkForm::kVoltage;
 };
 
 Layout ReadLayout(const JsonField& module_sizes) {
@@ -385,9 +390,10 @@ std::vector<SvdEntry> ReadSvdModules(const JsonField& field, const std::vector<M
   return entries;
 }
 
-/// meta.json's coupling_form, when given, must be the one the files imply.
+/// meta.json's coupling_form, when given, must be the one the files imply (any form describes no
+/// coupling at all).
 void CheckCouplingFormClaim(const JsonField& claim, const ExportFiles& files) {
-  if (claim.Parsed(ParseCouplingForm) != files.form())
+  if (claim.Parsed(ParseCouplingForm) != files.form() && files.has_coupling())
     claim.FailWithValue(std::string("disagrees with the files: ") +
                         (files.has_free_coupling ? "B.npy is present (metric_skew)" : "only L.npy is present (fixed)"));
 }
@@ -397,7 +403,7 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
   topology_internal::CheckFormatTag(meta, kMetaFormatName, kMetaVersion, topology_internal::FormatTag::kOptional);
   meta.ExpectObject({"module_sizes", "alpha"},
                     {"format", "version", "module_kinds", "provenance", "svd_modules", "slope_bound", "activation",
-                     "topology", "roles", "coupling_form", "metric_source", "input_size", "output_size"});
+                     "topology", "roles", "coupling_form", "metric_source", "input_size", "output_size", "form"});
   ExportSettings settings;
   settings.layout = ReadLayout(meta["module_sizes"]);
   const int p = static_cast<int>(settings.layout.sizes.size());
@@ -426,6 +432,7 @@ ExportSettings ReadExportSettings(const JsonField& meta, const ExportFiles& file
     topology_internal::ReadEdges(*field, topology_internal::EdgeKindField::kDefaultsToFeedback, &*settings.topology);
   }
   if (const auto field = meta.Find("roles")) settings.roles = topology_internal::ReadRoles(*field, p);
+  if (const auto field = meta.Find("form")) settings.form = field->Parsed(ParseNetworkForm);
   return settings;
 }
 
@@ -544,6 +551,17 @@ ModuleGraph ImportGraph(const Eigen::MatrixXd& coupling, const ExportFiles& file
   return graph;
 }
 
+/// Step 6 without B.npy and L.npy: no coupling, so meta.json's topology (if any) may list no edge.
+ModuleGraph UncoupledGraph(const ExportFiles& files, const ExportSettings& settings) {
+  if (settings.topology && settings.topology->edge_count() > 0)
+    Fail(files.directory, "meta.json's topology lists " + std::to_string(settings.topology->edge_count()) +
+                              " edge(s), but the directory holds neither B.npy (metric-skew coupling) nor L.npy "
+                              "(fixed coupling)");
+  ModuleGraph graph(settings.layout.sizes);
+  topology_internal::SetRoles(settings.roles, &graph);
+  return graph;
+}
+
 /// Step 7: W_in, b, W_out, b_out: N rows (columns for W_out), and meta.json's input_size and
 /// output_size when given.
 void ImportInputAndReadout(const ExportFiles& files, const ExportSettings& settings, NetworkBuilder* builder) {
@@ -631,12 +649,16 @@ Network ImportNetwork(const std::string& directory) {
   NetworkBuilder builder;
   builder.AddModules(ImportModules(files, settings));
   if (files.has_metric) builder.SetMetricBlocks(ImportMetricBlocks(files.metric, settings.layout), settings.metric_source);
-  const Eigen::MatrixXd coupling = ImportCoupling(files, settings.layout);
-  builder.SetGraph(ImportGraph(coupling, files, settings));
-  if (files.has_free_coupling) builder.SetFreeCoupling(coupling);
-  else builder.SetFixedCoupling(coupling);
+  if (files.has_coupling()) {
+    const Eigen::MatrixXd coupling = ImportCoupling(files, settings.layout);
+    builder.SetGraph(ImportGraph(coupling, files, settings));
+    if (files.has_free_coupling) builder.SetFreeCoupling(coupling);
+    else builder.SetFixedCoupling(coupling);
+  } else {
+    builder.SetGraph(UncoupledGraph(files, settings));
+  }
   ImportInputAndReadout(files, settings, &builder);
-  builder.SetAlpha(settings.alpha).SetSlopeBound(settings.slope_bound);
+  builder.SetAlpha(settings.alpha).SetSlopeBound(settings.slope_bound).SetForm(settings.form);
 
   Network network = [&] {
     try {

@@ -36,15 +36,26 @@ SimulationResult<Scalar> Simulate(const Network& network, const InputSequence<Sc
   SimulationResult<Scalar> result;
   Matrix x = Matrix::Zero(n, batch);
   Matrix drive(n, batch);
+  const bool rate_form = network.form() == NetworkForm::kRate;
   for (const Matrix& u : inputs) {
-    // drive = -x + W relu(x) + L x + W_in u + b, every term from the current x.
     drive.noalias() = w_in * u;
     drive.colwise() += bias;
-    drive -= x;
-    const Matrix r = x.cwiseMax(Scalar(0));
-    for (int i = 0; i < network.module_count(); ++i) {
-      const int size = network.module(i).size();
-      drive.middleRows(offsets[i], size).noalias() += module_weights[i] * r.middleRows(offsets[i], size);
+    if (rate_form) {
+      // drive = -h + relu(W h + W_in u + b) + L h: input and bias inside the nonlinearity.
+      for (int i = 0; i < network.module_count(); ++i) {
+        const int size = network.module(i).size();
+        drive.middleRows(offsets[i], size).noalias() += module_weights[i] * x.middleRows(offsets[i], size);
+      }
+      drive = drive.cwiseMax(Scalar(0));
+      drive -= x;
+    } else {
+      // drive = -x + W relu(x) + L x + W_in u + b, every term from the current x.
+      drive -= x;
+      const Matrix r = x.cwiseMax(Scalar(0));
+      for (int i = 0; i < network.module_count(); ++i) {
+        const int size = network.module(i).size();
+        drive.middleRows(offsets[i], size).noalias() += module_weights[i] * r.middleRows(offsets[i], size);
+      }
     }
     for (const auto& [block, values] : coupling)
       drive.middleRows(offsets[block.row], values.rows()).noalias() +=

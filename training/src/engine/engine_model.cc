@@ -1,6 +1,7 @@
 #include "engine/engine_model.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace roro::training_internal::engine {
 
@@ -51,6 +52,12 @@ std::vector<BlockRectangle> CoverWithRectangles(const std::vector<std::vector<bo
 template <typename Scalar>
 EngineModel<Scalar> BuildEngineModel(const Network& network, ModuleProductMode module_mode,
                                      CouplingLayoutMode coupling_mode) {
+  // The fused engine runs the voltage form; a rate-form network must not be trained or evaluated
+  // as if it were one (its input and bias sit inside the nonlinearity).
+  if (network.form() != NetworkForm::kVoltage)
+    throw std::invalid_argument(
+        "the training engine runs voltage-form networks only; this network is rate-form (training and evaluation "
+        "of the rate form are not implemented yet; simulate, certify and verify support it)");
   EngineModel<Scalar> model;
   const Scalar alpha = static_cast<Scalar>(network.alpha());
   const int n = network.state_size();

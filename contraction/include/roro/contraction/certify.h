@@ -154,6 +154,11 @@ struct ModuleCertificate {
 /// The data of a certificate file (JSON "format": "roro-certificate", "version": 1).
 struct Certificate {
   Verdict verdict = Verdict::kInconclusive;
+  /// The form of the network it speaks for. For the rate form (JSON "form": "rate", written only
+  /// then) every figure below was proven on the transposed voltage network (W^T, L^T): the module
+  /// metrics are its metric P, and the rate network contracts in M = P^-1, at the same rate and
+  /// Euler factor (docs/certification.md, "The rate form").
+  NetworkForm form = NetworkForm::kVoltage;
   double rate = 0;             ///< network continuous-time rate (tau = 1); 0 when not proven
   double slope_bound = 1;      ///< g
   double alpha = 0;            ///< the model's Euler step the discrete factor speaks for
@@ -186,7 +191,9 @@ struct ModuleReport {
   double seconds = 0;
 };
 
-/// Evidence of a refutation, of one of two kinds:
+/// Evidence of a refutation (for a rate-form network, found and checked in the rate form itself:
+/// the vertex matrix is -I + D W + L, the equilibria those of h' = -h + phi(W h + c) + L h), of
+/// one of two kinds:
 /// - "vertex": a Jacobian vertex that is not Hurwitz (continuous time) or whose Euler map
 ///   expands (discrete time);
 /// - "equilibria": two distinct equilibria of x' = -x + W phi(x) + L x + c for one constant

@@ -56,6 +56,11 @@ class Module {
   const std::optional<SvdParameterization>& svd() const { return svd_; }
   /// Number of structurally nonzero weights.
   int nonzero_count() const;
+  /// The module of W^T, of the same kind, with weights exactly weights().transpose() (nothing is
+  /// recomputed, so nothing is rounded). An svd module's parameters become those of
+  /// W^T = Phi V Sigma U^T Phi^-1: generators swapped, log_phi negated (Phi^-1), so its closed-form
+  /// metric is Phi^-2. What certification of the rate form works with (docs/certification.md).
+  Module Transposed() const;
 
  private:
   Module() = default;

@@ -1,8 +1,10 @@
 #pragma once
 /// @file
-/// A modular recurrent network (DESIGN §1):
-///   x_{t+1} = x_t + alpha (-x_t + W relu(x_t) + L x_t + W_in u_t + b),   y = W_out x_T + b_out.
-/// W = blkdiag(W_i) is held as its module blocks; the coupling is held as blocks too.
+/// A modular recurrent network (DESIGN §1), in one of two forms (NetworkForm):
+///   voltage: x_{t+1} = x_t + alpha (-x_t + W relu(x_t) + L x_t + W_in u_t + b),
+///   rate:    h_{t+1} = (1 - alpha) h_t + alpha (relu(W h_t + W_in u_t + b) + L h_t),
+/// and y = W_out x_T + b_out. W = blkdiag(W_i) is held as its module blocks; the coupling is held
+/// as blocks too.
 
 #include <string>
 #include <vector>
@@ -13,6 +15,23 @@
 #include "roro/topology/module_graph.h"
 
 namespace roro {
+
+/// Which dynamics the network runs. The parts (modules, coupling, metric, input, readout) are the
+/// same in both; only where the input, the bias and the nonlinearity sit differs.
+enum class NetworkForm {
+  /// x' = -x + W phi(x) + L x + W_in u + b: input and bias outside phi (roro's own model; the
+  /// default, and what a model file without a "form" field holds).
+  kVoltage,
+  /// h' = -h + phi(W h + W_in u + b) + L h: input and bias inside phi, the form of PyTorch CTRNNs
+  /// (alpha = dt / tau). Its Jacobian -I + D W + L is the transpose of the voltage form's with
+  /// W^T, L^T, so it is certified through that network in the inverse metric
+  /// (docs/certification.md, "The rate form").
+  kRate,
+};
+/// "voltage", "rate".
+std::string_view ToString(NetworkForm form);
+/// @throws std::invalid_argument naming the value.
+NetworkForm ParseNetworkForm(std::string_view text);
 
 /// How L is obtained from the stored coupling blocks.
 enum class CouplingForm {
@@ -49,10 +68,14 @@ class Network {
   const ModuleGraph& graph() const { return graph_; }
   double alpha() const { return alpha_; }
   double slope_bound() const { return slope_bound_; }
+  /// Voltage (the default) or rate form of the dynamics.
+  NetworkForm form() const { return form_; }
   /// Only "relu" today (slope in [0, g]).
   const std::string& activation() const { return activation_; }
 
   // --- metric (frozen; identity until certification supplies module metrics) ---
+  // In either form M is the metric in which the network's own Jacobian contracts (for the rate
+  // form: -I + D W + L, whose transposed voltage network contracts in M^-1).
   const std::vector<Eigen::MatrixXd>& metric_blocks() const { return metric_blocks_; }
   /// True when every metric block is diagonal.
   bool metric_is_diagonal() const;
@@ -119,6 +142,7 @@ class Network {
   ModuleGraph graph_;
   double alpha_ = 0.1;
   double slope_bound_ = 1.0;
+  NetworkForm form_ = NetworkForm::kVoltage;
   std::string activation_ = "relu";
   std::vector<Eigen::MatrixXd> metric_blocks_;
   std::string metric_source_ = "identity";

@@ -22,6 +22,7 @@ class NetworkBuilder {
   NetworkBuilder& SetGraph(ModuleGraph graph);
   NetworkBuilder& SetAlpha(double alpha);              ///< in (0, 1], default 0.1
   NetworkBuilder& SetSlopeBound(double g);             ///< > 0, default 1
+  NetworkBuilder& SetForm(NetworkForm form);           ///< default voltage
   NetworkBuilder& SetInputSize(int d_in);              ///< default 1
   NetworkBuilder& SetOutputSize(int classes);          ///< default 10
   /// Seed of the initial trained tensors (B, W_in, W_out; biases start at 0).
@@ -51,6 +52,7 @@ class NetworkBuilder {
   std::optional<ModuleGraph> graph_;
   double alpha_ = 0.1;
   double slope_bound_ = 1.0;
+  NetworkForm form_ = NetworkForm::kVoltage;
   int input_size_ = 1;
   int output_size_ = 10;
   std::uint64_t seed_ = 0;

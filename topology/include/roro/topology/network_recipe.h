@@ -23,6 +23,7 @@ struct NetworkRecipe {
   TopologySpec topology;
   double alpha = 0.1;
   double slope_bound = 1.0;
+  NetworkForm form = NetworkForm::kVoltage;  ///< voltage | rate (where input and bias enter)
   int input_size = 1;
   int output_size = 10;
   double coupling_init_scale = 0.1;
@@ -32,6 +33,14 @@ struct NetworkRecipe {
 
 /// @throws std::invalid_argument if !recipe.IsValid; GenerationError if a module cannot be drawn.
 Network BuildNetwork(const NetworkRecipe& recipe);
+
+/// Modules given instead of generated (`roro build --from-modules`): the recipe's topology, alpha,
+/// slope bound, form, input and output sizes, coupling initialization and seed, around these
+/// modules, each with its own (frozen) metric block. The recipe's module sizes and kind are not
+/// used. @throws std::invalid_argument if the recipe is invalid apart from its modules, or the
+/// metrics do not fit the modules.
+Network BuildNetworkFromModules(std::vector<Module> modules, std::vector<Eigen::MatrixXd> metric_blocks,
+                                std::string metric_source, const NetworkRecipe& recipe);
 
 /// "16x32" -> 16 sizes of 32; "32,32,64" -> those sizes.
 /// @throws std::invalid_argument naming the text.

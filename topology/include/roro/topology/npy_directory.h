@@ -3,7 +3,8 @@
 /// `roro export` / `roro import`: a directory with one .npy per matrix (W, B, L, M, W_in, b,
 /// W_out, b_out; float64, C order), per svd module its parameters and factors (svdI_*.npy), and
 /// meta.json (module_sizes, kinds, provenance, alpha, slope_bound, activation, topology
-/// edges). This is how numpy and PyTorch users bring their own weights in.
+/// edges, and "form": "rate" for a rate-form network). This is how numpy and PyTorch users bring
+/// their own weights in.
 
 #include <string>
 
@@ -17,10 +18,11 @@ void ExportNetwork(const Network& network, const std::string& directory);
 
 /// Reads a directory written by ExportNetwork or by hand. If it holds B.npy the coupling is the
 /// metric-skew form built from B (M.npy gives the metric, identity if absent); if it holds only
-/// L.npy the coupling is that fixed matrix. Modules are imported as kind "dense" unless meta.json's
-/// module_kinds claims another; an svd module is rebuilt exactly from the parameter files its
-/// svd_modules entry names (ExportNetwork writes them), so export then import reproduces the
-/// model file byte for byte.
+/// L.npy the coupling is that fixed matrix; with neither, the modules are not coupled (meta.json's
+/// topology, if given, must then list no edge). Modules are imported as kind "dense" unless
+/// meta.json's module_kinds claims another; an svd module is rebuilt exactly from the parameter
+/// files its svd_modules entry names (ExportNetwork writes them), so export then import reproduces
+/// the model file byte for byte. meta.json's "form" (voltage, the default, or rate) is the form.
 /// @throws std::invalid_argument naming the file and what is wrong: missing files, shapes, dtype,
 ///         NaN/Inf, a W that is not block-diagonal for module_sizes, coupling inside a diagonal
 ///         block, an M that is not block-diagonal or not symmetric positive, svd parameter or

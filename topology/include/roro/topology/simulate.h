@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// Plain forward simulation of the Euler map (reference implementation, float or double).
+/// Plain forward simulation of the Euler map of either form (reference implementation, float or
+/// double).
 /// The trainer has its own fused engine; this one is the readable definition it is tested against.
 
 #include <vector>
@@ -29,7 +30,8 @@ struct SimulationResult {
   std::vector<MatrixX<Scalar>> trajectory;  ///< x_1..x_T if recorded
 };
 
-/// Runs x_{t+1} = x_t + alpha(-x_t + W relu(x_t) + L x_t + W_in u_t + b) from x_0 = 0.
+/// Runs x_{t+1} = x_t + alpha(-x_t + W relu(x_t) + L x_t + W_in u_t + b) from x_0 = 0 (voltage
+/// form), or h_{t+1} = h_t + alpha(-h_t + relu(W h_t + W_in u_t + b) + L h_t) (rate form).
 /// @throws std::invalid_argument if inputs is empty or a step has the wrong shape.
 template <typename Scalar>
 SimulationResult<Scalar> Simulate(const Network& network, const InputSequence<Scalar>& inputs,
