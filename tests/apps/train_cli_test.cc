@@ -19,6 +19,7 @@
 #include "roro/topology/network_builder.h"
 #include "roro/topology/network_recipe.h"
 #include "roro/topology/topologies.h"
+#include "adding_task_model.h"
 #include "support/test_support.h"
 
 namespace roro {
@@ -30,25 +31,9 @@ using testing::ListFiles;
 using testing::ReadFile;
 using testing::RunCli;
 using testing::TempDir;
+using testing::WriteAddingTaskModel;
 
 bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
-
-// A 3 x 4-unit sparse network for the adding task (2 inputs, 1 output), closed-form metrics.
-std::string WriteModel(const TempDir& dir, int input_size = 2, int output_size = 1) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.alpha = 0.2;
-  recipe.input_size = input_size;
-  recipe.output_size = output_size;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  const std::string path = dir.File("net-" + std::to_string(input_size) + "-" + std::to_string(output_size) + ".json");
-  SaveModel(network, path);
-  return path;
-}
 
 // Sets FLAG to VALUE in args (replacing an existing value), or appends a bare flag.
 std::vector<std::string> With(std::vector<std::string> args, const std::string& flag, const std::string& value = "") {
@@ -70,7 +55,7 @@ std::vector<std::string> TrainArgs(const std::string& model, const std::string& 
 
 TEST(TrainCliTest, TrainsCertifiesAndWritesTheRunFiles) {
   TempDir dir;
-  const std::string model = WriteModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   const CliRun result = RunCli(TrainArgs(model, run, 2));
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_TRUE(Contains(result.out, "pre-training certification: certified")) << result.out;
@@ -100,7 +85,7 @@ TEST(TrainCliTest, TrainsCertifiesAndWritesTheRunFiles) {
 
 TEST(TrainCliTest, ResumeAfterOneEpochEqualsTheStraightRun) {
   TempDir dir;
-  const std::string model = WriteModel(dir);
+  const std::string model = WriteAddingTaskModel(dir);
   ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 3)).exit_code, 0);
   ASSERT_EQ(RunCli(TrainArgs(model, dir.File("split"), 1)).exit_code, 0);
   const CliRun resumed = RunCli({"train", "--resume", dir.File("split"), "--epochs", "3", "--no-sdp"});
@@ -111,7 +96,7 @@ TEST(TrainCliTest, ResumeAfterOneEpochEqualsTheStraightRun) {
 
 TEST(TrainCliTest, ResumeAfterKillNineEqualsTheStraightRun) {
   TempDir dir;
-  const std::string model = WriteModel(dir), run = dir.File("killed");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("killed");
   std::vector<std::string> args = TrainArgs(model, run, 30);
   args.insert(args.end(), {"--checkpoint-every", "1"});
   ASSERT_EQ(RunCli(TrainArgs(model, dir.File("straight"), 30)).exit_code, 0);
@@ -148,7 +133,7 @@ TEST(TrainCliTest, ResumeAfterKillNineEqualsTheStraightRun) {
 
 TEST(TrainCliTest, DivergenceExitsWith75KeepsTheCheckpointAndWritesNoModel) {
   TempDir dir;
-  const std::string model = WriteModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   std::vector<std::string> args = TrainArgs(model, run, 50);
   args = With(With(With(With(With(args, "--optimizer", "sgd"), "--momentum", "0"), "--lr", "1e7"), "--no-euler-guard"),
               "--checkpoint-every", "1");
@@ -162,7 +147,7 @@ TEST(TrainCliTest, DivergenceExitsWith75KeepsTheCheckpointAndWritesNoModel) {
 
 TEST(TrainCliTest, BadFlagsAreUsageErrorsAndWriteNothing) {
   TempDir dir;
-  const std::string model = WriteModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   auto expect_usage = [&](std::vector<std::string> args, const std::string& needle) {
     const CliRun result = RunCli(args);
     EXPECT_EQ(result.exit_code, 64) << result.out << result.err;
@@ -183,7 +168,7 @@ TEST(TrainCliTest, BadFlagsAreUsageErrorsAndWriteNothing) {
 
 TEST(TrainCliTest, MissingOrCorruptInputsAreClearErrorsAndWriteNothing) {
   TempDir dir;
-  const std::string model = WriteModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   CliRun result = RunCli(TrainArgs(dir.File("absent.json"), run, 1));
   EXPECT_EQ(result.exit_code, 66) << result.err;
   EXPECT_TRUE(Contains(result.err, "absent.json")) << result.err;
@@ -281,7 +266,7 @@ TEST(TrainCliTest, RefusesAnInconclusiveModelWithExit2UnlessAllowed) {
 
 TEST(TrainCliTest, EvalPrintsAConfusionMatrixForClassification) {
   TempDir dir;
-  const std::string model = WriteModel(dir, 4, 4);
+  const std::string model = WriteAddingTaskModel(dir, 4, 4);
   const CliRun result = RunCli({"eval", model, "--data", "copy", "--copy-symbols", "4", "--synthetic-train", "8",
                                 "--synthetic-test", "12", "--steps", "5", "--threads", "1", "--confusion"});
   ASSERT_EQ(result.exit_code, 0) << result.err;

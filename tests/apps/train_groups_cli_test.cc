@@ -10,6 +10,7 @@
 #include "roro/topology/model_file.h"
 #include "roro/topology/network_recipe.h"
 #include "roro/training/parameters.h"
+#include "adding_task_model.h"
 #include "support/test_support.h"
 
 namespace roro {
@@ -20,22 +21,7 @@ using testing::CliRun;
 using testing::ReadFile;
 using testing::RunCli;
 using testing::TempDir;
-
-std::string WriteAddingModel(const TempDir& dir) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.alpha = 0.2;
-  recipe.input_size = 2;
-  recipe.output_size = 1;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  const std::string path = dir.File("net.json");
-  SaveModel(network, path);
-  return path;
-}
+using testing::WriteAddingTaskModel;
 
 std::vector<std::string> Args(const std::string& model, const std::string& out, int epochs,
                               std::vector<std::string> extra = {}) {
@@ -61,7 +47,7 @@ double GroupChange(const std::string& before_path, const std::string& after_path
 
 TEST(TrainGroupsCliTest, BadGroupValuesAreUsageErrorsAndWriteNothing) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   for (const auto& [flag, value, needle] :
        {std::tuple<std::string, std::string, std::string>{"--lr-coupling", "-1", "coupling learning rate"},
         {"--lr-modules", "0", "module learning rate"},
@@ -77,7 +63,7 @@ TEST(TrainGroupsCliTest, BadGroupValuesAreUsageErrorsAndWriteNothing) {
 
 TEST(TrainGroupsCliTest, ACouplingRateMovesTheCouplingAloneAtThatRate) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir);
+  const std::string model = WriteAddingTaskModel(dir);
   ASSERT_EQ(RunCli(Args(model, dir.File("plain"), 1)).exit_code, 0);
   const CliRun slow = RunCli(Args(model, dir.File("slow"), 1, {"--lr-coupling", "1e-9"}));
   ASSERT_EQ(slow.exit_code, 0) << slow.out << slow.err;
@@ -91,7 +77,7 @@ TEST(TrainGroupsCliTest, ACouplingRateMovesTheCouplingAloneAtThatRate) {
 
 TEST(TrainGroupsCliTest, ResumeWithGroupSettingsEqualsTheStraightRun) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir);
+  const std::string model = WriteAddingTaskModel(dir);
   const std::vector<std::string> groups = {"--lr-coupling", "3e-3", "--weight-decay-coupling", "0.1",
                                            "--lr-modules", "5e-3", "--weight-decay", "0.01"};
   ASSERT_EQ(RunCli(Args(model, dir.File("straight"), 3, groups)).exit_code, 0);

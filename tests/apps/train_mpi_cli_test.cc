@@ -16,6 +16,7 @@
 #include "roro/topology/network_builder.h"
 #include "roro/topology/network_recipe.h"
 #include "roro/training/parameters.h"
+#include "adding_task_model.h"
 #include "support/test_support.h"
 
 namespace roro {
@@ -27,6 +28,7 @@ using testing::ListFiles;
 using testing::ReadFile;
 using testing::RunCli;
 using testing::TempDir;
+using testing::WriteAddingTaskModel;
 
 // The documented tolerance (docs/training.md) of R ranks against one process, per parameter,
 // relative to max(1, |value|).
@@ -37,22 +39,6 @@ size_t Count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
-}
-
-std::string WriteModel(const TempDir& dir) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.alpha = 0.2;
-  recipe.input_size = 2;
-  recipe.output_size = 1;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  const std::string path = dir.File("net.json");
-  SaveModel(network, path);
-  return path;
 }
 
 std::string TrainArgs(const std::string& model, const std::string& out, int epochs) {
@@ -107,7 +93,7 @@ std::vector<std::string> Words(const std::string& model, const std::string& out,
 TEST(TrainMpiCliTest, TwoRanksEqualOneProcessAndOnlyRankZeroWrites) {
   if (!HaveMpirun()) GTEST_SKIP() << "mpirun not installed";
   TempDir dir;
-  const std::string model = WriteModel(dir);
+  const std::string model = WriteAddingTaskModel(dir);
   const CliRun single = RunCli(Words(model, dir.File("single"), 2));
   ASSERT_EQ(single.exit_code, 0) << single.out << single.err;
 
@@ -135,7 +121,7 @@ TEST(TrainMpiCliTest, TwoRanksEqualOneProcessAndOnlyRankZeroWrites) {
 TEST(TrainMpiCliTest, ResumeUnderMpiEqualsTheStraightRun) {
   if (!HaveMpirun()) GTEST_SKIP() << "mpirun not installed";
   TempDir dir;
-  const std::string model = WriteModel(dir);
+  const std::string model = WriteAddingTaskModel(dir);
   const CliRun straight = MpiRun(dir, 2, TrainArgs(model, dir.File("straight"), 3) + " --deterministic");
   SKIP_WITHOUT_MPI(straight);
   ASSERT_EQ(straight.exit_code, 0) << straight.out;
@@ -162,7 +148,7 @@ TEST(TrainMpiCliTest, ResumeUnderMpiEqualsTheStraightRun) {
 TEST(TrainMpiCliTest, AParameterMismatchAcrossRanksStopsTheRun) {
   if (!HaveMpirun()) GTEST_SKIP() << "mpirun not installed";
   TempDir dir;
-  const std::string model = WriteModel(dir), out = dir.File("perturbed");
+  const std::string model = WriteAddingTaskModel(dir), out = dir.File("perturbed");
   // Without the Euler guard: with it, rank 0's guarded proposal is broadcast at every check, which
   // would put rank 1 back on rank 0's parameters before the epoch end.
   const CliRun run = MpiRun(dir, 2, TrainArgs(model, out, 2) + " --no-euler-guard", "RORO_TEST_PERTURB_RANK=1");
@@ -176,7 +162,7 @@ TEST(TrainMpiCliTest, AParameterMismatchAcrossRanksStopsTheRun) {
 
 TEST(TrainMpiCliTest, SeveralRanksWithoutMpiAreRefused) {
   TempDir dir;
-  const std::string model = WriteModel(dir), out = dir.File("refused");
+  const std::string model = WriteAddingTaskModel(dir), out = dir.File("refused");
   // What mpirun sets for each of 2 ranks, in a build that behaves as one without MPI.
   ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
   ::setenv("RORO_TEST_WITHOUT_MPI", "1", 1);

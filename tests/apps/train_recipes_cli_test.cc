@@ -9,6 +9,7 @@
 #include "roro/contraction/certify.h"
 #include "roro/topology/model_file.h"
 #include "roro/topology/network_recipe.h"
+#include "adding_task_model.h"
 #include "support/test_support.h"
 
 namespace roro {
@@ -19,22 +20,7 @@ using testing::CliRun;
 using testing::ReadFile;
 using testing::RunCli;
 using testing::TempDir;
-
-std::string WriteAddingModel(const TempDir& dir) {
-  NetworkRecipe recipe;
-  recipe.module_sizes = {4, 4, 4};
-  recipe.density = 0.5;
-  recipe.scale = 0.5;
-  recipe.alpha = 0.2;
-  recipe.input_size = 2;
-  recipe.output_size = 1;
-  recipe.seed = 3;
-  Network network = BuildNetwork(recipe);
-  AssignClosedFormMetrics(network);
-  const std::string path = dir.File("net.json");
-  SaveModel(network, path);
-  return path;
-}
+using testing::WriteAddingTaskModel;
 
 std::vector<std::string> Args(const std::string& model, const std::string& out, std::vector<std::string> extra) {
   std::vector<std::string> args = {"train", "--model", model, "--data", "adding", "--synthetic-train", "48",
@@ -46,7 +32,7 @@ std::vector<std::string> Args(const std::string& model, const std::string& out, 
 
 TEST(TrainRecipesCliTest, BadRecipeFlagsAreUsageErrorsAndWriteNothing) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   for (const auto& [extra, needle] : std::vector<std::tuple<std::vector<std::string>, std::string>>{
            {{"--warmup-steps", "-5"}, "--warmup-steps"},
            {{"--keep-best"}, "--val"},
@@ -63,7 +49,7 @@ TEST(TrainRecipesCliTest, BadRecipeFlagsAreUsageErrorsAndWriteNothing) {
 
 TEST(TrainRecipesCliTest, KeepBestWritesTheBestModelAsModelJsonCertifiedAndVerified) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   const CliRun result = RunCli(Args(model, run, {"--val", "16", "--keep-best", "--warmup-steps", "5"}));
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(ReadFile(run + "/model.json"), ReadFile(run + "/best_model.json"));
@@ -75,7 +61,7 @@ TEST(TrainRecipesCliTest, KeepBestWritesTheBestModelAsModelJsonCertifiedAndVerif
 
 TEST(TrainRecipesCliTest, EarlyStoppingIsReportedAndResumeStopsAtOnce) {
   TempDir dir;
-  const std::string model = WriteAddingModel(dir), run = dir.File("run");
+  const std::string model = WriteAddingTaskModel(dir), run = dir.File("run");
   const CliRun result = RunCli(Args(model, run, {"--val", "16", "--patience", "1", "--min-delta", "1e9"}));
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("training early-stopped: 2 epoch(s)"), std::string::npos) << result.out;
