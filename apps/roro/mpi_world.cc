@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "roro/command_registry.h"
 
 #ifdef RORO_HAVE_MPI
@@ -92,6 +94,31 @@ int LauncherRanks() {
     if (value != nullptr && *value != '\0') return std::atoi(value);
   }
   return 0;
+}
+
+double DataParallel::FromRoot(double value) const {
+  if (communicator) communicator->Broadcast(std::span<double>(&value, 1), 0);
+  return value;
+}
+
+void DataParallel::Barrier() const {
+  if (world) world->Barrier();
+}
+
+void StartDataParallel(DataParallel& parallel, bool deterministic, const std::string& command) {
+  const int ranks = LauncherRanks();
+  // RORO_TEST_WITHOUT_MPI: a test hook that makes an MPI build behave as one built without it.
+  const bool mpi = MpiAvailable() && std::getenv("RORO_TEST_WITHOUT_MPI") == nullptr;
+  if (ranks > 1 && !mpi)
+    throw CliError(kExitUnavailable,
+                   fmt::format("error: {} was started as one of {} ranks (mpirun/srun), but this roro was "
+                               "built without MPI: the {} processes would each train the whole run and write the "
+                               "same files. Rebuild with OpenMPI (scripts/setup.sh, libopenmpi-dev) for "
+                               "data-parallel training, or run {} without mpirun",
+                               command, ranks, ranks, command));
+  if (ranks < 1 || !mpi) return;
+  parallel.world.emplace();
+  parallel.communicator = std::make_shared<MpiCommunicator>(*parallel.world, deterministic);
 }
 
 }  // namespace roro::cli

@@ -4,7 +4,12 @@
 /// (RORO_HAVE_MPI is defined when CMake found an MPI library).
 
 #include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <span>
+#include <streambuf>
+#include <string>
 #include <vector>
 
 #include "roro/training/communicator.h"
@@ -52,6 +57,44 @@ class MpiCommunicator : public Communicator {
   int rank_, size_;
   bool deterministic_;
   std::vector<double> gathered_;
+};
+
+/// The world and communicator of a data-parallel run (`roro train`, `roro sweep --point`): set
+/// when a launcher started this process, even as one rank (R = 1 is the single-process run).
+struct DataParallel {
+  std::optional<MpiWorld> world;
+  std::shared_ptr<Communicator> communicator;
+  bool root() const { return !communicator || communicator->rank() == 0; }
+  /// Rank 0's value on every rank (identity without a communicator).
+  double FromRoot(double value) const;
+  /// Waits until every rank got here (no-op without a communicator).
+  void Barrier() const;
+};
+
+/// Starts `parallel` when a launcher (mpirun, srun) started this process. `command` ("roro train")
+/// names the command in the refusal.
+/// @throws CliError(69) if several ranks were launched but this roro was built without MPI (the
+///         ranks would each run the whole job and write the same files).
+void StartDataParallel(DataParallel& parallel, bool deterministic, const std::string& command);
+
+/// Rank > 0 of a data-parallel run prints nothing on stdout while this lives (rank 0 speaks for
+/// the run).
+class SilenceStdout {
+ public:
+  explicit SilenceStdout(bool silence) : previous_(silence ? std::cout.rdbuf(&silent_) : nullptr) {}
+  ~SilenceStdout() {
+    if (previous_) std::cout.rdbuf(previous_);
+  }
+  SilenceStdout(const SilenceStdout&) = delete;
+  SilenceStdout& operator=(const SilenceStdout&) = delete;
+
+ private:
+  class SilentBuffer : public std::streambuf {
+   protected:
+    int overflow(int c) override { return c; }
+  };
+  SilentBuffer silent_;
+  std::streambuf* previous_;
 };
 
 }  // namespace roro::cli

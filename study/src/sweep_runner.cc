@@ -82,12 +82,16 @@ PointState StateOfPoint(const std::string& study, const SweepPoint& point) {
 }
 
 RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const DataSplits& data,
-                        const std::string& study, int threads, const std::function<void(const std::string&)>& log) {
+                        const std::string& study, int threads, const std::function<void(const std::string&)>& log,
+                        std::shared_ptr<Communicator> communicator) {
+  const bool root = !communicator || communicator->rank() == 0;
   const std::string run = StudyRunDirectory(study, point.labels.id);
-  std::error_code error;
-  fs::create_directories(run, error);
-  if (error) throw std::runtime_error("cannot create the run directory " + run + ": " + error.message());
-  WriteFileAtomically(RunPointPath(run), point.ToJson().dump(2) + "\n");
+  if (root) {
+    std::error_code error;
+    fs::create_directories(run, error);
+    if (error) throw std::runtime_error("cannot create the run directory " + run + ": " + error.message());
+    WriteFileAtomically(RunPointPath(run), point.ToJson().dump(2) + "\n");
+  }
 
   const TrainingData training_data{&data.train, data.validation.count() > 0 ? &data.validation : nullptr,
                                    data.test.count() > 0 ? &data.test : nullptr};
@@ -99,7 +103,7 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
     overrides.epochs = point.train.epochs;
     overrides.time_budget_seconds = point.train.time_budget_seconds;
     if (threads > 0) overrides.threads = threads;
-    trainer.emplace(Trainer::Resume(run, training_data, overrides));
+    trainer.emplace(Trainer::Resume(run, training_data, overrides, communicator));
     log(fmt::format("{}: resuming at step {}", point.labels.id, trainer->counters().global_step));
   } else {
     NetworkRecipe recipe = point.recipe;
@@ -116,15 +120,20 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
                     point.free_coupling ? "free (unconstrained) L, allow_uncertified" : "metric-skew"));
     // Certified before training (RUN/certificate-before.json); an uncertified stable point is
     // refused (UncertifiedModelError: the point fails with the reason, and stays pending).
-    trainer.emplace(std::move(network), training_data, options, DataSpecToJson(grid.data));
+    trainer.emplace(std::move(network), training_data, options, DataSpecToJson(grid.data), communicator);
     const CertificationResult& before = trainer->pre_training_certification();
     log(fmt::format("{}: pre-training certificate {}{}{}", point.labels.id, ToString(before.verdict),
                     before.reason.empty() ? "" : " (" + before.reason + ")",
                     before.verdict != Verdict::kCertified ? "; trained anyway (allow_uncertified)" : ""));
   }
+  // Every rank has read the checkpoint (if any) before rank 0 writes the next one.
+  if (communicator) (void)communicator->AllGather(0);
   const TrainingSummary summary = trainer->Run(nullptr, log);
   log(summary.BriefReport());
   const Network& network = trainer->network();
+  // Collective under a communicator: every rank evaluates its share of the test split.
+  std::optional<EvaluationStats> test;
+  if (data.test.count() > 0) test = summary.test ? *summary.test : trainer->Evaluate(data.test);
 
   RunResult result;
   result.point = point.labels;
@@ -133,6 +142,7 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
   result.termination = std::string(ToString(summary.termination));
   result.epochs = summary.epochs_completed;
   result.steps = summary.steps;
+  if (!root) return result;  // rank 0 speaks and writes for the run
   const nlohmann::json last_epoch = LastEpochLine(RunMetricsPath(run));
   result.train_seconds = NumberOr(last_epoch, "wall_seconds", summary.seconds);
   result.sequences_per_second = summary.seconds > 0 ? summary.sequences_per_second : NumberOr(last_epoch, "seq_per_s", 0);
@@ -144,11 +154,10 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
   result.projected_steps = static_cast<long>(NumberOr(last_epoch, "projected_steps", summary.projected_steps));
   result.pre_training_verdict = std::string(ToString(trainer->pre_training_certification().verdict));
   result.allow_uncertified = trainer->options().allow_uncertified;
-  if (data.test.count() > 0) {
-    const EvaluationStats test = summary.test ? *summary.test : trainer->Evaluate(data.test);
-    result.test_accuracy = test.accuracy;
-    result.test_loss = test.loss;
-    result.test_count = test.count;
+  if (test) {
+    result.test_accuracy = test->accuracy;
+    result.test_loss = test->loss;
+    result.test_count = test->count;
   } else {
     result.test_accuracy = result.test_loss = std::nan("");
   }
@@ -176,23 +185,36 @@ RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const Da
 }
 
 std::string SlurmArrayScript(const SweepGrid& grid, const std::vector<SweepPoint>& points, const std::string& study,
-                             const std::string& roro_path, int threads_per_task) {
+                             const std::string& roro_path, int threads_per_task, int ranks_per_point) {
+  if (ranks_per_point < 1)
+    throw std::invalid_argument(fmt::format("ranks per point must be at least 1, got {}", ranks_per_point));
+  // A data-parallel run splits each global batch into equal shares (roro train refuses otherwise):
+  // refuse here, before anything is submitted.
+  for (const SweepPoint& point : points)
+    if (point.train.batch_size % ranks_per_point != 0)
+      throw std::invalid_argument(fmt::format("point '{}' has batch size {}, not a multiple of {} ranks per point",
+                                              point.labels.id, point.train.batch_size, ranks_per_point));
   const std::string study_path = fs::absolute(study).lexically_normal().string();
   std::string text = "#!/bin/bash\n";
-  text += fmt::format("# roro sweep: Slurm job array for study '{}': {} grid point(s), one per array task.\n",
-                      grid.name, points.size());
+  text += fmt::format("# roro sweep: Slurm job array for study '{}': {} grid point(s), one per array task", grid.name,
+                      points.size());
+  text += ranks_per_point > 1 ? fmt::format(", each trained data-parallel over {} MPI ranks.\n", ranks_per_point)
+                              : std::string(".\n");
   text += "# Submit with: sbatch " + study_path + "/slurm/sweep.sbatch\n";
   text += "# Resumable: a task whose point already has result.json exits at once; a killed task resumes\n";
   text += "# from its checkpoint when resubmitted. Collect the results with: roro report " + study_path + "\n";
   text += "#SBATCH --job-name=roro-" + grid.name + "\n";
   text += fmt::format("#SBATCH --array=0-{}\n", points.empty() ? 0 : points.size() - 1);
+  if (ranks_per_point > 1) text += fmt::format("#SBATCH --ntasks={}\n", ranks_per_point);
   text += fmt::format("#SBATCH --cpus-per-task={}\n", threads_per_task);
   text += "#SBATCH --output=" + study_path + "/slurm/%A_%a.out\n";
   text += "set -euo pipefail\npoints=(\n";
   for (const SweepPoint& point : points) text += "  " + ShellQuote(point.labels.id) + "\n";
   text += ")\n";
-  text += fmt::format("exec {} sweep --out {} --point \"${{points[$SLURM_ARRAY_TASK_ID]}}\" --threads {}\n",
-                      ShellQuote(roro_path), ShellQuote(study_path), threads_per_task);
+  // srun starts the job's R tasks as the ranks of one MPI world (roro must be built with MPI).
+  text += fmt::format("exec {}{} sweep --out {} --point \"${{points[$SLURM_ARRAY_TASK_ID]}}\" --threads {}\n",
+                      ranks_per_point > 1 ? "srun " : "", ShellQuote(roro_path), ShellQuote(study_path),
+                      threads_per_task);
   return text;
 }
 

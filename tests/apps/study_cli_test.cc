@@ -145,6 +145,66 @@ TEST(SweepCliTest, MpiLauncherSpreadsThePointsOverRanks) {
   EXPECT_EQ(CountResults(study), 8);
 }
 
+TEST(SweepCliTest, SlurmRanksPerPointAndItsBadUses) {
+  TempDir dir;
+  WriteFile(dir.File("grid.json"), kGrid);
+  CliRun run = RunCli({"sweep", "--grid", dir.File("grid.json"), "--out", dir.File("s"), "--launcher", "slurm",
+                       "--ranks-per-point", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const std::string script = ReadFile(dir.File("s") + "/slurm/sweep.sbatch");
+  EXPECT_NE(script.find("#SBATCH --ntasks=2\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec srun "), std::string::npos) << script;
+
+  run = RunCli({"sweep", "--out", dir.File("s"), "--launcher", "slurm", "--ranks-per-point", "3"});
+  EXPECT_EQ(run.exit_code, 64);
+  EXPECT_NE(run.err.find("batch size 16, not a multiple of 3"), std::string::npos) << run.err;
+  run = RunCli({"sweep", "--out", dir.File("s"), "--ranks-per-point", "2"});  // local launcher
+  EXPECT_EQ(run.exit_code, 64);
+  EXPECT_NE(run.err.find("--ranks-per-point is for --launcher slurm"), std::string::npos) << run.err;
+  run = RunCli({"sweep", "--out", dir.File("s"), "--launcher", "slurm", "--ranks-per-point", "0"});
+  EXPECT_EQ(run.exit_code, 64);
+}
+
+// What a Slurm task with --ranks-per-point 2 runs: one point over two ranks. Rank 0 alone writes
+// and prints; the result is the single-process point's to the data-parallel tolerance.
+TEST(SweepCliTest, OnePointOverTwoMpiRanksEqualsTheSingleProcessPoint) {
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun not installed";
+  TempDir dir;
+  WriteFile(dir.File("grid.json"), kGrid);
+  const std::string id = "gw1_3x6_sparse_d0.3_stable_s1";
+  CliRun run = RunCli({"sweep", "--grid", dir.File("grid.json"), "--out", dir.File("single"), "--point", id});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const std::string study = dir.File("two");
+  const std::string command = std::string("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=isolated ") +
+                              "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --oversubscribe -np 2 '" +
+                              RORO_CLI_PATH + "' sweep --grid '" + dir.File("grid.json") + "' --out '" + study +
+                              "' --point " + id + " > '" + dir.File("mpi.out") + "' 2>&1";
+  const int status = std::system(command.c_str());
+  const std::string out = fs::exists(dir.File("mpi.out")) ? ReadFile(dir.File("mpi.out")) : "";
+  if (out.find("built without MPI") != std::string::npos) {
+    EXPECT_NE(status, 0);
+    GTEST_SKIP() << "roro was built without MPI: " << out;
+  }
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("data-parallel: 2 rank(s), 8 sequences per rank per batch"), std::string::npos) << out;
+  size_t certificates = 0;
+  for (size_t at = out.find(id + ": certificate certified"); at != std::string::npos;
+       at = out.find(id + ": certificate certified", at + 1))
+    ++certificates;
+  EXPECT_EQ(certificates, 1u) << out;  // rank 0 alone speaks
+  const std::string one_run = dir.File("single") + "/runs/" + id, two_run = study + "/runs/" + id;
+  std::vector<std::string> one_files, two_files;
+  for (const std::string& f : ListFiles(one_run)) one_files.push_back(fs::relative(f, one_run).string());
+  for (const std::string& f : ListFiles(two_run)) two_files.push_back(fs::relative(f, two_run).string());
+  EXPECT_EQ(two_files, one_files);
+  const nlohmann::json one = nlohmann::json::parse(ReadFile(one_run + "/result.json"));
+  const nlohmann::json two = nlohmann::json::parse(ReadFile(two_run + "/result.json"));
+  EXPECT_EQ(two["certificate"]["verdict"], "certified");
+  EXPECT_EQ(two["training"]["steps"], one["training"]["steps"]);
+  EXPECT_NEAR(two["test"]["loss"].get<double>(), one["test"]["loss"].get<double>(), 1e-6);
+  EXPECT_EQ(two["test"]["count"], one["test"]["count"]);
+}
+
 TEST(AblateCliTest, RemovalTableWithRolesDropsAndVerdicts) {
   TempDir dir;
   CliRun run = RunCli({"build", "--modules", "4x8", "--topology", "gw", "--density", "0.3", "--inputs", "4",

@@ -241,5 +241,26 @@ TEST(SweepRunnerTest, SlurmScriptListsThePointsAsAnArray) {
             std::string::npos);
 }
 
+TEST(SweepRunnerTest, SlurmScriptWithSeveralRanksPerPointStartsEachPointWithSrun) {
+  const SweepGrid grid = SweepGridFromJson(TinyGridJson(), "grid.json");
+  const std::vector<SweepPoint> points = ExpandSweepGrid(grid);
+  const std::string script = SlurmArrayScript(grid, points, "/data/s", "/opt/roro/bin/roro", 3, 4);
+  EXPECT_NE(script.find("#SBATCH --ntasks=4\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --cpus-per-task=3\n"), std::string::npos);
+  EXPECT_NE(script.find("exec srun '/opt/roro/bin/roro' sweep --out '/data/s' --point"), std::string::npos) << script;
+  // One rank: no task count and no srun, as before.
+  const std::string single = SlurmArrayScript(grid, points, "/data/s", "/opt/roro/bin/roro", 3, 1);
+  EXPECT_EQ(single.find("--ntasks"), std::string::npos);
+  EXPECT_EQ(single.find("srun"), std::string::npos);
+  // The grid's batch (16) cannot be split over 3 ranks: refused before anything is submitted.
+  try {
+    (void)SlurmArrayScript(grid, points, "/data/s", "/opt/roro/bin/roro", 1, 3);
+    ADD_FAILURE() << "3 ranks per point accepted for batch 16";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("batch size 16, not a multiple of 3"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)SlurmArrayScript(grid, points, "/data/s", "/opt/roro/bin/roro", 1, 0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace roro

@@ -45,7 +45,7 @@ constexpr int kExitSomeFailed = 75;
 
 struct SweepFlags {
   std::string grid, out, launcher = "local", point;
-  int jobs = 0, threads = 0;
+  int jobs = 0, threads = 0, ranks_per_point = 1;
   bool list = false;
 };
 
@@ -66,11 +66,12 @@ const SweepPoint* FindPoint(const std::vector<SweepPoint>& points, const std::st
 
 // Runs one point here; log lines go to `out`. Returns true if result.json was written.
 bool RunPointHere(const SweepGrid& grid, const SweepPoint& point, const DataSplits& data, const std::string& study,
-                  int threads, std::ostream& out) {
+                  int threads, std::ostream& out, std::shared_ptr<Communicator> communicator = nullptr) {
   try {
-    RunSweepPoint(grid, point, data, study, threads, [&](const std::string& line) {
-      out << line << (line.empty() || line.back() != '\n' ? "\n" : "") << std::flush;
-    });
+    RunSweepPoint(
+        grid, point, data, study, threads,
+        [&](const std::string& line) { out << line << (line.empty() || line.back() != '\n' ? "\n" : "") << std::flush; },
+        std::move(communicator));
     return true;
   } catch (const std::exception& e) {
     out << "error: " << point.labels.id << ": " << e.what() << "\n" << std::flush;
@@ -159,7 +160,12 @@ std::function<int()> Setup(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", flags->threads, "Engine threads per run (default: the grid's, else cores / jobs)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--point", flags->point, "Run only this grid point, in this process");
+  app.add_option("--point", flags->point,
+                 "Run only this grid point, in this process (under mpirun/srun: data-parallel over the ranks)");
+  app.add_option("--ranks-per-point", flags->ranks_per_point,
+                 "Slurm launcher: MPI ranks per grid point (each array task asks for R tasks and trains its point "
+                 "data-parallel with srun; default 1)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--list", flags->list, "List the grid points and their state (pending, partial, done); run nothing");
 
   return [flags]() -> int {
@@ -175,17 +181,33 @@ std::function<int()> Setup(CLI::App& app) {
     const int requested_threads = f.threads > 0 ? f.threads : grid.train.threads;
     const int threads_or_one = requested_threads > 0 ? requested_threads : 1;
 
+    if (f.ranks_per_point > 1 && f.launcher != "slurm")
+      throw CliError(kExitUsage, "usage: --ranks-per-point is for --launcher slurm (one point over several ranks: "
+                                 "mpirun -np R roro sweep --out STUDY --point ID)");
+
     if (!f.point.empty()) {
       const SweepPoint* point = FindPoint(points, f.point);
       if (point == nullptr) throw CliError(kExitUsage, "usage: the grid " + grid_path + " has no point '" + f.point + "'");
-      PrepareStudyDirectory(grid, f.out);
+      // Under mpirun/srun (a Slurm task with --ranks-per-point) the point trains data-parallel:
+      // every rank runs it, rank 0 alone prints and writes.
+      DataParallel parallel;
+      StartDataParallel(parallel, /*deterministic=*/false, "roro sweep --point");
+      SilenceStdout silence(!parallel.root());
+      if (parallel.root()) PrepareStudyDirectory(grid, f.out);
+      parallel.Barrier();
       if (StateOfPoint(f.out, *point) == PointState::kDone) {
         std::cout << point->labels.id << ": already done\n";
         return kExitOk;
       }
+      parallel.Barrier();  // every rank saw the point undone before rank 0 can finish it
       const DataSplits data = LoadData(grid.data);
       std::cout << "data: " << data.description << "\n";
-      return RunPointHere(grid, *point, data, f.out, f.threads, std::cout) ? kExitOk : kExitSomeFailed;
+      if (parallel.communicator)
+        std::cout << fmt::format("data-parallel: {} rank(s), {} sequences per rank per batch\n",
+                                 parallel.communicator->size(),
+                                 point->train.batch_size / parallel.communicator->size());
+      const bool ok = RunPointHere(grid, *point, data, f.out, f.threads, std::cout, parallel.communicator);
+      return static_cast<int>(parallel.FromRoot(ok ? kExitOk : kExitSomeFailed));
     }
 
     if (f.list) {
@@ -238,9 +260,15 @@ std::function<int()> Setup(CLI::App& app) {
     if (f.launcher == "slurm") {
       std::vector<SweepPoint> todo;
       for (const SweepPoint* point : pending) todo.push_back(*point);
+      std::string text;
+      try {
+        text = SlurmArrayScript(grid, todo, f.out, SelfPath(), threads_or_one, f.ranks_per_point);
+      } catch (const std::invalid_argument& e) {
+        throw CliError(kExitUsage, std::string("usage: --ranks-per-point: ") + e.what());
+      }
       const fs::path script = fs::path(f.out) / "slurm" / "sweep.sbatch";
       fs::create_directories(script.parent_path());
-      WriteFileAtomically(script.string(), SlurmArrayScript(grid, todo, f.out, SelfPath(), threads_or_one));
+      WriteFileAtomically(script.string(), text);
       fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
       std::cout << fmt::format("wrote {} ({} point(s) to run, {} already done)\nsubmit it with: sbatch {}\n",
                                script.string(), todo.size(), done, script.string());

@@ -20,7 +20,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -66,53 +65,6 @@ class CliProgress : public TrainingCallback {
   ProgressPrinter* printer_;
   bool announced_ = false;
 };
-
-// Rank > 0 of a data-parallel run prints nothing (rank 0 speaks for the run).
-class SilentBuffer : public std::streambuf {
- protected:
-  int overflow(int c) override { return c; }
-};
-
-class SilenceStdout {
- public:
-  explicit SilenceStdout(bool silence) : previous_(silence ? std::cout.rdbuf(&silent_) : nullptr) {}
-  ~SilenceStdout() {
-    if (previous_) std::cout.rdbuf(previous_);
-  }
-
- private:
-  SilentBuffer silent_;
-  std::streambuf* previous_;
-};
-
-// The world and communicator of a data-parallel run: set when a launcher started this process
-// (even as one rank: R = 1 is the single-process run). Refuses several ranks without MPI.
-struct DataParallel {
-  std::optional<MpiWorld> world;
-  std::shared_ptr<Communicator> communicator;
-  bool root() const { return !communicator || communicator->rank() == 0; }
-  // Rank 0's value on every rank.
-  double FromRoot(double value) const {
-    if (communicator) communicator->Broadcast(std::span<double>(&value, 1), 0);
-    return value;
-  }
-};
-
-void StartDataParallel(DataParallel& parallel, bool deterministic) {
-  const int ranks = LauncherRanks();
-  // RORO_TEST_WITHOUT_MPI: a test hook that makes an MPI build behave as one built without it.
-  const bool mpi = MpiAvailable() && std::getenv("RORO_TEST_WITHOUT_MPI") == nullptr;
-  if (ranks > 1 && !mpi)
-    throw CliError(kExitUnavailable,
-                   fmt::format("error: roro train was started as one of {} ranks (mpirun/srun), but this roro was "
-                               "built without MPI: the {} processes would each train the whole run and write the "
-                               "same files. Rebuild with OpenMPI (scripts/setup.sh, libopenmpi-dev) for "
-                               "data-parallel training, or run roro train without mpirun",
-                               ranks, ranks));
-  if (ranks < 1 || !mpi) return;
-  parallel.world.emplace();
-  parallel.communicator = std::make_shared<MpiCommunicator>(*parallel.world, deterministic);
-}
 
 struct TrainFlags {
   std::string model, out, resume;
@@ -207,7 +159,7 @@ std::function<int()> Setup(CLI::App& app) {
     if (!certify_options.IsValid(&error)) throw CliError(kExitUsage, "usage: " + error);
 
     DataParallel parallel;
-    StartDataParallel(parallel, f.deterministic);
+    StartDataParallel(parallel, f.deterministic, "roro train");
     const bool root = parallel.root();
     SilenceStdout silence(!root);
 

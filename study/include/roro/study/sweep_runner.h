@@ -4,11 +4,13 @@
 /// worker process, an MPI rank and a Slurm array task each do), the study directory's bookkeeping,
 /// and the Slurm job-array script. The local process pool and MPI are in the `roro sweep` command.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "roro/study/run_result.h"
 #include "roro/study/sweep_grid.h"
+#include "roro/training/communicator.h"
 #include "roro/training/datasets.h"
 
 namespace roro {
@@ -33,18 +35,25 @@ PointState StateOfPoint(const std::string& study, const SweepPoint& point);
 /// (certificate.json), runs the removal study if the grid asks (removal.json), and writes
 /// result.json last. A diverged run is a result too (termination "diverged", the last finite
 /// parameters evaluated and certified). `threads` > 0 overrides the grid's engine thread count.
-/// Messages for people go to `log`.
+/// Messages for people go to `log`. With a `communicator` of size R > 1 (every rank calls this with
+/// the same arguments) the point trains data-parallel (roro/training/communicator.h): rank 0 alone
+/// writes the run directory, certifies and returns the full result; the other ranks return after
+/// the (shared) test evaluation with only the training fields filled.
 /// @throws std::invalid_argument if the data do not fit the network or a file is malformed;
 ///         std::runtime_error if files cannot be written.
 RunResult RunSweepPoint(const SweepGrid& grid, const SweepPoint& point, const DataSplits& data,
                         const std::string& study, int threads,
-                        const std::function<void(const std::string&)>& log);
+                        const std::function<void(const std::string&)>& log,
+                        std::shared_ptr<Communicator> communicator = nullptr);
 
 /// A Slurm job-array script (sbatch-ready) that runs `points` one per array task with
-/// `roro_path sweep --out STUDY --point ID --threads T`. Resumable like every launcher: a task whose
+/// `roro_path sweep --out STUDY --point ID --threads T`. With `ranks_per_point` R > 1 each task
+/// asks for R tasks (`--ntasks`) and starts the point with `srun`, so that one point trains
+/// data-parallel over R ranks (each with T threads). Resumable like every launcher: a task whose
 /// point is done exits at once.
+/// @throws std::invalid_argument if R < 1 or some point's batch size is not a multiple of R.
 std::string SlurmArrayScript(const SweepGrid& grid, const std::vector<SweepPoint>& points, const std::string& study,
-                             const std::string& roro_path, int threads_per_task);
+                             const std::string& roro_path, int threads_per_task, int ranks_per_point = 1);
 
 /// One line about a finished run: accuracy, verdict, removal drop, time.
 std::string RunResultLine(const RunResult& result);
