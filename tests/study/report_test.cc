@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "roro/study/plots.h"
 #include "roro/study/report.h"
 #include "support/test_support.h"
 
@@ -293,6 +297,71 @@ TEST(ReportCliTest, ErrorsHaveTheirExitCodes) {
   run = RunCli({"report", TestDataPath("study/five_runs"), "--out", dir.File("out"), "--format", "png,jpg"});
   EXPECT_EQ(run.exit_code, 64);
   EXPECT_TRUE(Contains(run.err, "jpg")) << run.err;
+}
+
+// `roro report RUN/` on one run of `roro train` with --val and --test-every-epoch: the epoch table,
+// the best validation epoch, and training curves whose data hold the validation and test figures
+// of metrics.jsonl.
+TEST(ReportCliTest, OneTrainingRunGetsItsEpochTableAndValidationAndTestCurves) {
+  TempDir dir;
+  testing::CliRun run = RunCli({"build", "--modules", "3x6", "--topology", "gw", "--inputs", "4", "--classes", "4",
+                                "--seed", "2", "-o", dir.File("m.json")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string out = dir.File("run");
+  run = RunCli({"train", "--model", dir.File("m.json"), "--data", "copy", "--synthetic-train", "48",
+                "--synthetic-test", "16", "--steps", "6", "--copy-symbols", "4", "--val", "16", "--test-every-epoch",
+                "--epochs", "3", "--batch", "16", "--lr", "0.01", "--threads", "1", "--no-sdp", "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+
+  // What metrics.jsonl says, epoch by epoch.
+  std::vector<nlohmann::json> epochs;
+  std::istringstream lines(ReadFile(out + "/metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json json = nlohmann::json::parse(line);
+    if (json["type"] == "epoch") epochs.push_back(json);
+  }
+  ASSERT_EQ(epochs.size(), 3u);
+
+  run = RunCli({"report", out});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.out, "| epoch | step | train loss | train accuracy | val loss | val accuracy | test loss | "
+                                "test accuracy | Euler factor | wall s |")) << run.out;
+  for (const nlohmann::json& e : epochs)
+    EXPECT_TRUE(Contains(run.out, fmt::format(" {:.4f} |", e["val_accuracy"].get<double>()))) << run.out;
+  size_t best = 0;
+  for (size_t i = 1; i < epochs.size(); ++i)
+    if (epochs[i]["val_accuracy"].get<double>() > epochs[best]["val_accuracy"].get<double>()) best = i;
+  EXPECT_TRUE(Contains(run.out, fmt::format("best validation accuracy {:.4f} at epoch {}",
+                                            epochs[best]["val_accuracy"].get<double>(), best + 1))) << run.out;
+  EXPECT_EQ(ReadFile(out + "/run_report.md").find("# Training run: " + out), 0u);
+
+  // The curves: one training block, then the epoch block with validation and test columns.
+  const std::string data = ReadFile(out + "/plots/training_curves.dat");
+  EXPECT_TRUE(Contains(data, "columns: step epoch val_loss val_accuracy test_loss test_accuracy")) << data;
+  const std::string block = data.substr(data.find("test_accuracy\n") + 14);
+  std::istringstream rows(block);
+  for (const nlohmann::json& e : epochs) {
+    double step, epoch, val_loss, val_accuracy, test_loss, test_accuracy;
+    ASSERT_TRUE(rows >> step >> epoch >> val_loss >> val_accuracy >> test_loss >> test_accuracy) << block;
+    EXPECT_EQ(step, e["step"].get<double>());
+    EXPECT_DOUBLE_EQ(val_loss, e["val_loss"].get<double>());
+    EXPECT_DOUBLE_EQ(test_accuracy, e["test_accuracy"].get<double>());
+  }
+  const std::string script = ReadFile(out + "/plots/training_curves.gp");
+  EXPECT_TRUE(Contains(script, "'training_curves.dat' index 1 using 1:4 with linespoints")) << script;  // val accuracy
+  EXPECT_TRUE(Contains(script, "'training_curves.dat' index 1 using 1:6 with linespoints")) << script;  // test accuracy
+  if (!FindExecutable("gnuplot").empty()) {
+    EXPECT_TRUE(fs::exists(out + "/plots/training_curves.png"));
+    EXPECT_TRUE(fs::exists(out + "/plots/training_curves.svg"));
+  }
+
+  // A torn middle line is an error naming the file and line; nothing is half-written.
+  fs::create_directories(dir.File("bad"));
+  testing::WriteFile(dir.File("bad/metrics.jsonl"), "{\"type\": \"epoch\", \"epoch\": 1, \"step\": 2}\n{oops\n{}\n");
+  run = RunCli({"report", dir.File("bad"), "--no-plots"});
+  EXPECT_EQ(run.exit_code, 65);
+  EXPECT_TRUE(Contains(run.err, "bad/metrics.jsonl:2")) << run.err;
+  EXPECT_FALSE(fs::exists(dir.File("bad/run_report.md")));
 }
 
 }  // namespace

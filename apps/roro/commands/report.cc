@@ -1,4 +1,6 @@
 // `roro report STUDY/`: results.csv, results.md (printed too) and plots of a sweep's runs.
+// `roro report RUN/`: one run of `roro train`: its epoch table (run_report.md, printed too) and
+// its training curves (train, validation and test per epoch).
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -8,7 +10,9 @@
 #include <fmt/format.h>
 
 #include "roro/command_registry.h"
+#include "roro/study/plots.h"
 #include "roro/study/report.h"
+#include "roro/topology/atomic_write.h"
 
 namespace roro::cli {
 namespace {
@@ -22,13 +26,55 @@ struct ReportArguments {
   std::vector<std::string> formats = {"png", "svg"};
 };
 
+void PrintPlots(const PlotResult& plots, const std::string& written) {
+  std::cout << plots.BriefReport().substr(0, plots.BriefReport().find('\n') + 1);  // the counts line
+  for (const SkippedPlot& skip : plots.skipped) std::cout << "  skipped " << skip.name << ": " << skip.reason << "\n";
+  for (const std::string& warning : plots.warnings)
+    std::cerr << "roro report: " << warning << "; " << written << "\n";
+}
+
+// One run directory of `roro train` (metrics.jsonl, no runs/).
+int RunTrainingReport(const ReportArguments& args) {
+  namespace fs = std::filesystem;
+  PlotOptions plot;
+  plot.directory = args.out.empty() ? args.study : args.out;
+  plot.gnuplot = args.gnuplot;
+  plot.dot = args.dot;
+  plot.formats = args.formats;
+  if (std::string why; !plot.IsValid(&why)) throw CliError(kExitUsage, why);
+  const std::string table = TrainingRunTable(args.study);  // malformed metrics.jsonl -> 65, naming it
+  std::cout << "run " << args.study << "\n" << table << std::flush;
+  const std::string markdown = (fs::path(plot.directory) / "run_report.md").string();
+  try {
+    fs::create_directories(plot.directory);
+    WriteFileAtomically(markdown, "# Training run: " + args.study + "\n\n" + table);
+  } catch (const std::exception& e) {
+    throw CliError(kExitCantCreate, std::string("cannot write ") + markdown + ": " + e.what());
+  }
+  std::cout << "wrote " << markdown << "\n";
+  if (args.no_plots) return kExitOk;
+  try {
+    PrintPlots(MakeRunPlots(args.study, plot), markdown + " was written");
+  } catch (const PlotToolError& e) {
+    throw CliError(kExitSoftware, std::string(e.what()) + "\n(" + markdown + " was written)");
+  } catch (const std::invalid_argument&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw CliError(kExitCantCreate, e.what());
+  }
+  return kExitOk;
+}
+
 int RunReport(const ReportArguments& args) {
   namespace fs = std::filesystem;
   std::error_code error;
   if (!fs::is_directory(args.study, error)) throw CliError(kExitNoInput, "cannot read " + args.study + ": no such directory");
+  if (!fs::is_directory(StudyRunsDirectory(args.study), error) &&
+      fs::exists(fs::path(args.study) / "metrics.jsonl", error))
+    return RunTrainingReport(args);
   if (!fs::is_directory(StudyRunsDirectory(args.study), error))
-    throw CliError(kExitNoInput, args.study + " has no runs/ directory: not a study (make one with `roro sweep --grid GRID --out " +
-                                     args.study + "`)");
+    throw CliError(kExitNoInput, args.study + " has neither runs/ nor metrics.jsonl: not a study (make one with "
+                                     "`roro sweep --grid GRID --out " + args.study + "`) nor a run of `roro train`");
 
   ReportOptions options;
   options.out = args.out;
@@ -59,13 +105,7 @@ int RunReport(const ReportArguments& args) {
     throw CliError(kExitCantCreate, e.what());
   }
   std::cout << "wrote " << written->csv_path << " and " << written->markdown_path << "\n";
-  if (written->plots) {
-    const PlotResult& plots = *written->plots;
-    std::cout << plots.BriefReport().substr(0, plots.BriefReport().find('\n') + 1);  // the counts line
-    for (const SkippedPlot& skip : plots.skipped) std::cout << "  skipped " << skip.name << ": " << skip.reason << "\n";
-    for (const std::string& warning : plots.warnings)
-      std::cerr << "roro report: " << warning << "; results.csv and results.md were written\n";
-  }
+  if (written->plots) PrintPlots(*written->plots, "results.csv and results.md were written");
   return kExitOk;
 }
 
@@ -73,7 +113,8 @@ const bool registered = RegisterCommand(
     {"report", "Collect a study's runs into results.csv, a Markdown table and plots",
      [](CLI::App& app) -> std::function<int()> {
        auto args = std::make_shared<ReportArguments>();
-       app.add_option("STUDY", args->study, "Study directory (made by `roro sweep`)")->required();
+       app.add_option("STUDY", args->study, "Study directory (made by `roro sweep`), or one run directory of `roro train`")
+           ->required();
        app.add_option("-o,--out", args->out, "Output directory (default: STUDY)");
        app.add_flag("--no-plots", args->no_plots, "Write only results.csv and results.md");
        app.add_option("--gnuplot", args->gnuplot, "gnuplot program (a name on PATH or a path)")->capture_default_str();

@@ -58,55 +58,105 @@ std::map<std::string, std::string> TopologyColours(const StudyReport& report) {
   return colours;
 }
 
-FigureOrReason TrainingCurvesFigure(const StudyReport& report, const std::vector<RunCurve>& curves,
-                                    const std::vector<std::string>& formats) {
+FigureOrReason CurvesFigure(const std::string& heading, const std::vector<CurveSeries>& series,
+                            const std::vector<std::string>& formats) {
   const std::string name = "training_curves";
-  const auto colours = TopologyColours(report);
   GnuplotFigure figure{name, "", ""};
   std::vector<std::string> loss_clauses, accuracy_clauses;
-  std::set<std::string> titled;  // legend: one entry per topology and coupling
+  std::set<std::string> titled;  // legend: one entry per series label
   std::set<std::string> sources;
   int block = 0;
-  bool any_accuracy = false;
-  for (const RunCurve& entry : curves) {
-    if (entry.curve.points.empty()) continue;
-    const StudyPointLabels& point = entry.run->result.point;
-    const std::string label = point.TopologyLabel();
+  bool any_accuracy = false, any_validation = false, any_test = false;
+  auto style = [&](const CurveSeries& entry, const std::string& extra, const std::string& suffix) {
+    const std::string title = titled.insert(entry.label + suffix).second ? "title " + GnuplotString(entry.label + suffix)
+                                                                          : "notitle";
+    return fmt::format("lc rgb \"{}\" dt {} {} {}", entry.colour, entry.dashed ? 2 : 1, extra, title);
+  };
+  // Training blocks first (index 0..n-1: one per run), then one evaluation block per run that has
+  // per-epoch validation or test figures.
+  for (const CurveSeries& entry : series) {
+    if (entry.curve->points.empty()) continue;
     std::string rows;
-    for (const CurvePoint& p : entry.curve.points) {
+    for (const CurvePoint& p : entry.curve->points) {
       rows += fmt::format("{} {} {}\n", DataNumber(p.step), DataNumber(p.train_loss), DataNumber(p.train_accuracy));
       any_accuracy = any_accuracy || std::isfinite(p.train_accuracy);
     }
     AppendBlock(&figure.data,
-                fmt::format("index {}: run {} ({}, {} coupling), {} lines; columns: step train_loss train_accuracy",
-                            block, point.id, label, point.coupling, entry.curve.source),
+                fmt::format("index {}: run {}, {} lines; columns: step train_loss train_accuracy", block,
+                            entry.description, entry.curve->source),
                 rows);
-    sources.insert(entry.curve.source);
-    const std::string series = point.coupling == "free" ? label + " (free)" : label;
-    const std::string title = titled.insert(series).second ? "title " + GnuplotString(series) : "notitle";
-    const std::string style = fmt::format("with lines lc rgb \"{}\" dt {} {}", colours.at(label),
-                                          point.coupling == "free" ? 2 : 1, title);
-    loss_clauses.push_back(fmt::format("'{}.dat' index {} using 1:2 {}", name, block, style));
-    accuracy_clauses.push_back(fmt::format("'{}.dat' index {} using 1:3 {}", name, block, style));
+    sources.insert(entry.curve->source);
+    loss_clauses.push_back(fmt::format("'{}.dat' index {} using 1:2 with lines {}", name, block, style(entry, "", "")));
+    accuracy_clauses.push_back(
+        fmt::format("'{}.dat' index {} using 1:3 with lines {}", name, block, style(entry, "", "")));
     ++block;
   }
   if (block == 0) return {std::nullopt, "no run has training metrics (metrics.jsonl with epoch or progress lines)"};
+  for (const CurveSeries& entry : series) {
+    const bool validation = entry.curve->HasValidation(), test = entry.curve->HasTest();
+    if (!validation && !test) continue;
+    std::string rows;
+    for (const EpochPoint& e : entry.curve->epochs) {
+      rows += fmt::format("{} {} {} {} {} {}\n", DataNumber(e.step), DataNumber(e.epoch), DataNumber(e.validation_loss),
+                          DataNumber(e.validation_accuracy), DataNumber(e.test_loss), DataNumber(e.test_accuracy));
+      any_accuracy = any_accuracy || std::isfinite(e.validation_accuracy) || std::isfinite(e.test_accuracy);
+    }
+    AppendBlock(&figure.data,
+                fmt::format("index {}: run {}, epoch lines; columns: step epoch val_loss val_accuracy test_loss "
+                            "test_accuracy",
+                            block, entry.description),
+                rows);
+    // Validation: open circles, test: filled squares, in the run's colour.
+    if (validation) {
+      loss_clauses.push_back(fmt::format("'{}.dat' index {} using 1:3 with linespoints {}", name, block,
+                                         style(entry, "pt 6 ps 1.2", " validation")));
+      accuracy_clauses.push_back(fmt::format("'{}.dat' index {} using 1:4 with linespoints {}", name, block,
+                                             style(entry, "pt 6 ps 1.2", " validation")));
+    }
+    if (test) {
+      loss_clauses.push_back(fmt::format("'{}.dat' index {} using 1:5 with linespoints {}", name, block,
+                                         style(entry, "pt 5 ps 1.0", " test")));
+      accuracy_clauses.push_back(fmt::format("'{}.dat' index {} using 1:6 with linespoints {}", name, block,
+                                             style(entry, "pt 5 ps 1.0", " test")));
+    }
+    any_validation = any_validation || validation;
+    any_test = any_test || test;
+    ++block;
+  }
   const std::string xlabel =
       sources.size() == 1 && *sources.begin() == "epoch" ? "training step (epoch ends)" : "training step";
   std::string settings = fmt::format("set xlabel {}\nset grid\nset key outside right top\n", GnuplotString(xlabel));
+  std::string what = "train";
+  if (any_validation) what += any_test ? ", validation and test" : " and validation";
+  else if (any_test) what += " and test";
+  const std::string title = heading + (any_validation || any_test ? "; lines: training, circles: validation, squares: test per epoch" : "");
   std::string commands;
   if (any_accuracy) {
-    commands += "set multiplot layout 2,1 title \"Training curves (one colour per topology; dashed: free coupling)\"\n";
-    commands += "set ylabel \"train loss\"\n" + PlotCommand(loss_clauses);
-    commands += "set ylabel \"train accuracy\"\n" + PlotCommand(accuracy_clauses);
+    commands += "set multiplot layout 2,1 title " + GnuplotString(title) + "\n";
+    commands += "set ylabel \"loss\"\n" + PlotCommand(loss_clauses);
+    commands += "set ylabel \"accuracy\"\n" + PlotCommand(accuracy_clauses);
     commands += "unset multiplot\n";
   } else {
-    commands += "set title \"Training loss (one colour per topology; dashed: free coupling)\"\n";
-    commands += "set ylabel \"train loss\"\n" + PlotCommand(loss_clauses);
+    commands += "set title " + GnuplotString(title) + "\n";
+    commands += "set ylabel \"loss\"\n" + PlotCommand(loss_clauses);
   }
-  figure.script = Script(name, "train loss and accuracy vs step, every run", settings, commands, formats, 1000,
+  figure.script = Script(name, what + " loss and accuracy vs step, every run", settings, commands, formats, 1000,
                          any_accuracy ? 900 : 600);
   return {figure, ""};
+}
+
+FigureOrReason TrainingCurvesFigure(const StudyReport& report, const std::vector<RunCurve>& curves,
+                                    const std::vector<std::string>& formats) {
+  const auto colours = TopologyColours(report);
+  std::vector<CurveSeries> series;
+  for (const RunCurve& entry : curves) {
+    const StudyPointLabels& point = entry.run->result.point;
+    const std::string label = point.TopologyLabel();
+    series.push_back({fmt::format("{} ({}, {} coupling)", point.id, label, point.coupling),
+                      point.coupling == "free" ? label + " (free)" : label, colours.at(label),
+                      point.coupling == "free", &entry.curve});
+  }
+  return CurvesFigure("Training curves (one colour per topology; dashed: free coupling)", series, formats);
 }
 
 FigureOrReason AccuracyVsParametersFigure(const StudyReport& report, const std::vector<std::string>& formats) {

@@ -30,6 +30,19 @@ struct RunCurve {
   TrainingCurve curve;
 };
 
+/// One curve of a training-curves figure.
+struct CurveSeries {
+  std::string description;  ///< names the run in the data file's block comments
+  std::string label;        ///< legend entry (shared by runs of one series)
+  std::string colour;       ///< "#RRGGBB"
+  bool dashed = false;
+  const TrainingCurve* curve = nullptr;
+};
+
+/// training_curves: loss (and accuracy, when any run has one) vs step, one line per series, and
+/// the per-epoch validation (circles) and test (squares) figures of the runs that have them.
+FigureOrReason CurvesFigure(const std::string& heading, const std::vector<CurveSeries>& series,
+                            const std::vector<std::string>& formats);
 FigureOrReason TrainingCurvesFigure(const StudyReport& report, const std::vector<RunCurve>& curves,
                                     const std::vector<std::string>& formats);
 FigureOrReason AccuracyVsParametersFigure(const StudyReport& report, const std::vector<std::string>& formats);

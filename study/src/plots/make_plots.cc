@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -67,19 +68,11 @@ std::string ToolFailure(const std::string& tool, const std::string& input, const
                      output);
 }
 
-void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, PlotResult* result) {
-  const fs::path directory = fs::path(options.directory) / "plots";
-  std::vector<study_internal::plots::RunCurve> curves;
-  for (const StudyRun& run : report.runs)
-    if (auto curve = study_internal::plots::ReadTrainingCurve(run.directory)) curves.push_back({&run, std::move(*curve)});
+using NamedFigures = std::vector<std::pair<std::string, study_internal::plots::FigureOrReason>>;
 
-  std::vector<std::pair<std::string, study_internal::plots::FigureOrReason>> figures = {
-      {"training_curves", study_internal::plots::TrainingCurvesFigure(report, curves, options.formats)},
-      {"accuracy_vs_parameters", study_internal::plots::AccuracyVsParametersFigure(report, options.formats)},
-      {"removal_resilience", study_internal::plots::RemovalResilienceFigure(report, options.formats)},
-      {"rate_vs_accuracy", study_internal::plots::RateVsAccuracyFigure(report, options.formats)}};
-  // STUDY/analysis/*.json written by `roro analyze ... -o`.
-  for (auto& entry : study_internal::plots::AnalysisFigures(report.study, options.formats)) figures.push_back(std::move(entry));
+// Writes DIR/plots/NAME.gp and NAME.dat of every figure, then draws them with gnuplot.
+void DrawGnuplotFigures(const NamedFigures& figures, const PlotOptions& options, PlotResult* result) {
+  const fs::path directory = fs::path(options.directory) / "plots";
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create the directory: " + error.message());
@@ -114,6 +107,21 @@ void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, P
     }
     PublishPictures(directory, prefix, figure->name, options.formats, gnuplot, result);
   }
+}
+
+void MakeGnuplotFigures(const StudyReport& report, const PlotOptions& options, PlotResult* result) {
+  std::vector<study_internal::plots::RunCurve> curves;
+  for (const StudyRun& run : report.runs)
+    if (auto curve = study_internal::plots::ReadTrainingCurve(run.directory)) curves.push_back({&run, std::move(*curve)});
+
+  NamedFigures figures = {
+      {"training_curves", study_internal::plots::TrainingCurvesFigure(report, curves, options.formats)},
+      {"accuracy_vs_parameters", study_internal::plots::AccuracyVsParametersFigure(report, options.formats)},
+      {"removal_resilience", study_internal::plots::RemovalResilienceFigure(report, options.formats)},
+      {"rate_vs_accuracy", study_internal::plots::RateVsAccuracyFigure(report, options.formats)}};
+  // STUDY/analysis/*.json written by `roro analyze ... -o`.
+  for (auto& entry : study_internal::plots::AnalysisFigures(report.study, options.formats)) figures.push_back(std::move(entry));
+  DrawGnuplotFigures(figures, options, result);
 }
 
 void MakeTopologyPictures(const StudyReport& report, const PlotOptions& options, PlotResult* result) {
@@ -182,6 +190,21 @@ std::string PlotResult::BriefReport() const {
   for (const SkippedPlot& skip : skipped) text += fmt::format("  skipped {}: {}\n", skip.name, skip.reason);
   for (const std::string& warning : warnings) text += "  warning: " + warning + "\n";
   return text;
+}
+
+PlotResult MakeRunPlots(const std::string& run_directory, const PlotOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw std::invalid_argument("plot options: " + error);
+  const std::optional<study_internal::plots::TrainingCurve> curve = study_internal::plots::ReadTrainingCurve(run_directory);
+  if (!curve) throw std::invalid_argument((fs::path(run_directory) / "metrics.jsonl").string() + " does not exist");
+  const std::string name = fs::path(run_directory).lexically_normal().filename().string();
+  const std::string label = name.empty() || name == "." ? "run" : name;
+  const std::vector<study_internal::plots::CurveSeries> series = {{label, label, "#0072B2", false, &*curve}};
+  PlotResult result;
+  DrawGnuplotFigures({{"training_curves", study_internal::plots::CurvesFigure("Training curves of " + label, series,
+                                                                              options.formats)}},
+                     options, &result);
+  return result;
 }
 
 PlotResult MakeStudyPlots(const StudyReport& report, const PlotOptions& options) {

@@ -1,5 +1,6 @@
 #include "plots/training_curves.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,14 @@ double OptionalNumber(const topology_internal::JsonField& line, std::string_view
 }
 
 }  // namespace
+
+bool TrainingCurve::HasValidation() const {
+  return std::any_of(epochs.begin(), epochs.end(), [](const EpochPoint& e) { return std::isfinite(e.validation_loss); });
+}
+
+bool TrainingCurve::HasTest() const {
+  return std::any_of(epochs.begin(), epochs.end(), [](const EpochPoint& e) { return std::isfinite(e.test_loss); });
+}
 
 std::optional<TrainingCurve> ReadTrainingCurve(const std::string& run_directory) {
   const std::string path = (std::filesystem::path(run_directory) / "metrics.jsonl").string();
@@ -50,8 +59,24 @@ std::optional<TrainingCurve> ReadTrainingCurve(const std::string& run_directory)
     point.train_loss = OptionalNumber(line, "train_loss");
     point.train_accuracy = OptionalNumber(line, "train_accuracy");
     (type == "progress" ? progress : epochs).points.push_back(point);
+    if (type == "epoch") {
+      EpochPoint epoch;
+      epoch.epoch = OptionalNumber(line, "epoch");
+      epoch.step = point.step;
+      epoch.train_loss = point.train_loss;
+      epoch.train_accuracy = point.train_accuracy;
+      epoch.validation_loss = OptionalNumber(line, "val_loss");
+      epoch.validation_accuracy = OptionalNumber(line, "val_accuracy");
+      epoch.test_loss = OptionalNumber(line, "test_loss");
+      epoch.test_accuracy = OptionalNumber(line, "test_accuracy");
+      epoch.euler_factor = OptionalNumber(line, "euler_factor");
+      epoch.wall_seconds = OptionalNumber(line, "wall_seconds");
+      epochs.epochs.push_back(epoch);
+    }
   }
-  return progress.points.empty() ? epochs : progress;
+  if (progress.points.empty()) return epochs;
+  progress.epochs = std::move(epochs.epochs);
+  return progress;
 }
 
 }  // namespace roro::study_internal::plots

@@ -2,11 +2,14 @@
 // table aggregated over seeds.
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "plots/training_curves.h"
 #include "roro/study/report.h"
 
 namespace roro {
@@ -178,6 +181,43 @@ std::string StudyReport::MarkdownTable() const {
   std::vector<std::vector<std::string>> rows;
   for (const StudyGroup& group : groups) rows.push_back(MarkdownRow(group, with_removal));
   return RenderMarkdown(header, rows, right_aligned);
+}
+
+std::string TrainingRunTable(const std::string& run_directory) {
+  const std::optional<study_internal::plots::TrainingCurve> curve = study_internal::plots::ReadTrainingCurve(run_directory);
+  if (!curve) throw std::invalid_argument(run_directory + "/metrics.jsonl does not exist (not a run directory of roro train?)");
+  const auto cell = [](double value, const char* format) {
+    return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string("-");
+  };
+  const bool validation = curve->HasValidation(), test = curve->HasTest();
+  std::vector<std::string> header = {"epoch", "step", "train loss", "train accuracy"};
+  if (validation) header.insert(header.end(), {"val loss", "val accuracy"});
+  if (test) header.insert(header.end(), {"test loss", "test accuracy"});
+  header.insert(header.end(), {"Euler factor", "wall s"});
+  std::vector<std::vector<std::string>> rows;
+  const study_internal::plots::EpochPoint* best = nullptr;  // highest validation accuracy, else lowest loss
+  for (const study_internal::plots::EpochPoint& e : curve->epochs) {
+    std::vector<std::string> row = {cell(e.epoch, "{:.0f}"), cell(e.step, "{:.0f}"), cell(e.train_loss, "{:.4f}"),
+                                    cell(e.train_accuracy, "{:.4f}")};
+    if (validation) row.insert(row.end(), {cell(e.validation_loss, "{:.4f}"), cell(e.validation_accuracy, "{:.4f}")});
+    if (test) row.insert(row.end(), {cell(e.test_loss, "{:.4f}"), cell(e.test_accuracy, "{:.4f}")});
+    row.insert(row.end(), {cell(e.euler_factor, "{:.6f}"), cell(e.wall_seconds, "{:.1f}")});
+    rows.push_back(std::move(row));
+    if (!std::isfinite(e.validation_loss)) continue;
+    const bool by_accuracy = std::isfinite(e.validation_accuracy);
+    if (best == nullptr || (by_accuracy ? e.validation_accuracy > best->validation_accuracy
+                                        : e.validation_loss < best->validation_loss))
+      best = &e;
+  }
+  std::string text = RenderMarkdown(header, rows, std::vector<bool>(header.size(), true));
+  if (rows.empty()) text += "(no epoch has ended yet)\n";
+  if (best != nullptr)
+    text += std::isfinite(best->validation_accuracy)
+                ? fmt::format("best validation accuracy {:.4f} at epoch {:.0f} (step {:.0f})\n",
+                              best->validation_accuracy, best->epoch, best->step)
+                : fmt::format("best validation loss {:.6g} at epoch {:.0f} (step {:.0f})\n", best->validation_loss,
+                              best->epoch, best->step);
+  return text;
 }
 
 std::string StudyReport::MarkdownDocument() const {

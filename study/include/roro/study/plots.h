@@ -57,6 +57,16 @@ class PlotToolError : public std::runtime_error {
 /// @throws PlotToolError if gnuplot or dot exits with an error.
 PlotResult MakeStudyPlots(const StudyReport& report, const PlotOptions& options);
 
+/// The training curves of one run directory of `roro train` (`roro report RUN/`): writes
+/// DIR/plots/training_curves.{gp,dat} and its pictures from RUN/metrics.jsonl — training loss and
+/// accuracy per step, and the per-epoch validation and test figures when the run has them
+/// (`--val N`, `--test-every-epoch`).
+/// @throws std::invalid_argument if !options.IsValid, if RUN/metrics.jsonl does not exist, or
+///         naming the file and line of a malformed line.
+/// @throws std::runtime_error naming the path if a file cannot be written.
+/// @throws PlotToolError if gnuplot exits with an error.
+PlotResult MakeRunPlots(const std::string& run_directory, const PlotOptions& options);
+
 /// The absolute path `name` would be run from: `name` itself if it contains a '/' and is an
 /// executable file, else the first executable `DIR/name` of the PATH entries; empty if none.
 [[nodiscard]] std::string FindExecutable(const std::string& name);

@@ -78,6 +78,14 @@ struct StudyReport {
   std::string BriefReport() const;
 };
 
+/// `roro report RUN/` on one run directory of `roro train`: the epoch lines of RUN/metrics.jsonl as
+/// a Markdown table (epoch, step, training loss and accuracy, the validation and test columns when
+/// the run has them (`--val N`, `--test-every-epoch`), Euler factor, wall seconds), then the epoch
+/// with the best validation figure.
+/// @throws std::invalid_argument if RUN/metrics.jsonl does not exist, or naming the file and line
+///         of a malformed line.
+[[nodiscard]] std::string TrainingRunTable(const std::string& run_directory);
+
 /// Reads STUDY/runs/*/result.json. Directories without result.json are listed as unfinished;
 /// entries of runs/ that are not directories are ignored. A study whose runs are all unfinished
 /// gives a report with no runs (the caller decides whether that is an error).
