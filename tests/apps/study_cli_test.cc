@@ -2,6 +2,7 @@
 // `roro ablate removal`.
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -119,6 +120,17 @@ TEST(SweepCliTest, SlurmLauncherWritesAJobArrayOfThePendingPoints) {
   EXPECT_EQ(CountResults(study), 1);  // it ran nothing
 }
 
+// `mpirun -np 2 roro sweep --grid DIR/grid.json --out STUDY ARGS`: its exit status and the output
+// of both ranks.
+std::pair<int, std::string> MpiSweep(const TempDir& dir, const std::string& study, const std::string& args) {
+  const std::string command = std::string("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=isolated ") +
+                              "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --oversubscribe -np 2 '" +
+                              RORO_CLI_PATH + "' sweep --grid '" + dir.File("grid.json") + "' --out '" + study + "' " +
+                              args + " > '" + dir.File("mpi.out") + "' 2>&1";
+  const int status = std::system(command.c_str());
+  return {status, fs::exists(dir.File("mpi.out")) ? ReadFile(dir.File("mpi.out")) : ""};
+}
+
 TEST(SweepCliTest, MpiLauncherSpreadsThePointsOverRanks) {
   if (std::system("command -v mpirun > /dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun not installed";
   TempDir dir;
@@ -128,12 +140,7 @@ TEST(SweepCliTest, MpiLauncherSpreadsThePointsOverRanks) {
   CliRun probe = RunCli({"sweep", "--grid", dir.File("grid.json"), "--out", dir.File("probe"), "--launcher", "mpi",
                          "--list"});
   ASSERT_EQ(probe.exit_code, 0);
-  const std::string command = std::string("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=isolated ") +
-                              "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --oversubscribe -np 2 '" +
-                              RORO_CLI_PATH + "' sweep --grid '" + dir.File("grid.json") + "' --out '" + study +
-                              "' --launcher mpi > '" + dir.File("mpi.out") + "' 2>&1";
-  const int status = std::system(command.c_str());
-  const std::string out = fs::exists(dir.File("mpi.out")) ? ReadFile(dir.File("mpi.out")) : "";
+  const auto [status, out] = MpiSweep(dir, study, "--launcher mpi");
   if (out.find("built without MPI") != std::string::npos) {
     EXPECT_NE(status, 0);
     GTEST_SKIP() << "roro was built without MPI: " << out;
@@ -175,12 +182,7 @@ TEST(SweepCliTest, OnePointOverTwoMpiRanksEqualsTheSingleProcessPoint) {
   CliRun run = RunCli({"sweep", "--grid", dir.File("grid.json"), "--out", dir.File("single"), "--point", id});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const std::string study = dir.File("two");
-  const std::string command = std::string("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm=isolated ") +
-                              "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --oversubscribe -np 2 '" +
-                              RORO_CLI_PATH + "' sweep --grid '" + dir.File("grid.json") + "' --out '" + study +
-                              "' --point " + id + " > '" + dir.File("mpi.out") + "' 2>&1";
-  const int status = std::system(command.c_str());
-  const std::string out = fs::exists(dir.File("mpi.out")) ? ReadFile(dir.File("mpi.out")) : "";
+  const auto [status, out] = MpiSweep(dir, study, "--point " + id);
   if (out.find("built without MPI") != std::string::npos) {
     EXPECT_NE(status, 0);
     GTEST_SKIP() << "roro was built without MPI: " << out;
