@@ -106,6 +106,7 @@ TEST(TrainMpiCliTest, TwoRanksEqualOneProcessAndOnlyRankZeroWrites) {
   for (const char* reduction : {"", " --deterministic"}) {
     const std::string out = dir.File(std::string("two") + (*reduction ? "-det" : ""));
     const CliRun two = MpiRun(dir, 2, TrainArgs(model, out, 2) + reduction);
+    SKIP_WITHOUT_MPI(two);  // one rank runs without MPI too; two are refused (exit 69)
     ASSERT_EQ(two.exit_code, 0) << two.out;
     EXPECT_EQ(Count(two.out, "data-parallel: 2 rank(s), 4 sequences per rank per batch"), 1u) << two.out;
     EXPECT_EQ(Count(two.out, "post-training certification: certified"), 1u) << two.out;  // rank 0 alone
