@@ -201,10 +201,46 @@ ModuleProof ProveInDiagonalMetric(const Eigen::MatrixXd& w, double g, const Eige
   return proof;
 }
 
-ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
-  const Eigen::MatrixXd& stored = network.metric_blocks()[i];
-  ModuleCertificate base = MakeModuleCertificate(network, i);
-  base.metric_source = MetricSource::kNetwork;
+namespace {
+
+// The largest rate the sector LMI proves with a fixed metric and multiplier, by bisection on the
+// rigorous check (feasibility is monotone in the rate: the LMI only loses room as it grows), or 0.
+double LargestSectorRate(const Eigen::MatrixXd& w, double g, const Eigen::MatrixXd& metric,
+                         const Eigen::VectorXd& multiplier) {
+  constexpr int kBisectionSteps = 40;
+  double proven = 0, infeasible = 1;  // rate 1 leaves no room in 2 (1 - rate) M
+  for (int step = 0; step < kBisectionSteps && infeasible - proven > 1e-9 * infeasible; ++step) {
+    const double rate = rigorous::Down(0.5 * (proven + infeasible));
+    if (!(rate > proven)) break;
+    if (CheckSectorLmi(w, g, metric, multiplier, rate, nullptr)) proven = rate;
+    else infeasible = rate;
+  }
+  return proven;
+}
+
+// A stored metric with its stored sector multiplier (what `roro certify --store-metric` records
+// for a Tier-2 or eigen-metric proof): re-proven by the sector LMI, no solver, any size.
+ModuleProof ProveWithStoredMultiplier(const Eigen::MatrixXd& w, double g, const Eigen::MatrixXd& metric,
+                                      const Eigen::VectorXd& multiplier, ModuleCertificate base) {
+  ModuleProof proof;
+  const double rate = LargestSectorRate(w, g, metric, multiplier);
+  if (!(rate > 0)) {
+    proof.note = "stored sector multiplier: the sector LMI holds at no positive rate";
+    return proof;
+  }
+  proof.proven = true;
+  proof.certificate = std::move(base);
+  proof.certificate.method = ModuleMethod::kSdpSector;
+  proof.certificate.metric = metric;
+  proof.certificate.rate = rate;
+  proof.certificate.sector_multiplier = multiplier;
+  return proof;
+}
+
+// The stored metric without a multiplier: diagonal bounds, the eigen-metric's sector proof for a
+// symmetric W, the vertex LMI for small dense metrics.
+ModuleProof ProveInStoredMetricByBounds(const Network& network, int i, int max_vertex_size,
+                                        const Eigen::MatrixXd& stored, ModuleCertificate base) {
   const Eigen::MatrixXd& w = network.module(i).weights();
   if (IsDiagonal(stored)) return ProveInDiagonalMetric(w, network.slope_bound(), stored.diagonal(), base);
   if (IsExactlySymmetric(w)) {
@@ -218,6 +254,25 @@ ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_si
   ModuleProof none;
   none.note = "stored dense metric: vertex check limited to n <= " + std::to_string(max_vertex_size);
   return none;
+}
+
+}  // namespace
+
+ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
+  const Eigen::MatrixXd& stored = network.metric_blocks()[i];
+  ModuleCertificate base = MakeModuleCertificate(network, i);
+  base.metric_source = MetricSource::kNetwork;
+  const Eigen::MatrixXd& w = network.module(i).weights();
+  const Eigen::VectorXd& multiplier = network.metric_sector_multiplier(i);
+  std::string multiplier_note;
+  if (multiplier.size() != 0) {
+    ModuleProof sector = ProveWithStoredMultiplier(w, network.slope_bound(), stored, multiplier, base);
+    if (sector.proven) return sector;
+    multiplier_note = sector.note + "; ";
+  }
+  ModuleProof proof = ProveInStoredMetricByBounds(network, i, max_vertex_size, stored, base);
+  if (!proof.proven) proof.note = multiplier_note + proof.note;
+  return proof;
 }
 
 ModuleOutcome ProveModule(const Network& network, int i, const CertifyOptions& options,

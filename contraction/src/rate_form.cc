@@ -51,7 +51,9 @@ Network TransposedVoltageNetwork(const Network& rate) {
       .SetForm(NetworkForm::kVoltage)
       .SetInputSize(rate.input_size())
       .SetOutputSize(rate.output_size())
-      .SetMetricBlocks(std::move(metrics), rate.metric_source())
+      // A rate model's stored sector multipliers are the proof hints of this transposed network
+      // (W_i^T in P_i = M_i^-1), which is where --store-metric found them.
+      .SetMetricBlocks(std::move(metrics), rate.metric_source(), rate.metric_sector_multipliers())
       .SetInputWeights(rate.input_weights(), rate.input_bias())
       .SetReadout(rate.readout_weights(), rate.readout_bias());
   // L^T exactly; with no coupling at all there is nothing to set (the graph has no edge).

@@ -205,6 +205,46 @@ VerificationResult VerifyCertificate(const Network& network, const Certificate& 
   return result;
 }
 
+namespace {
+
+// Non-finite numbers (an unproven Euler factor) as null, as in the certificate file.
+nlohmann::json NumberOrNull(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json ClaimsJson(const Certificate& c) {
+  nlohmann::json modules = nlohmann::json::array();
+  for (size_t i = 0; i < c.modules.size(); ++i) {
+    const ModuleCertificate& m = c.modules[i];
+    modules.push_back({{"index", i},
+                       {"method", ToString(m.method)},
+                       {"metric_source", ToString(m.metric_source)},
+                       {"rate", NumberOrNull(m.rate)},
+                       {"euler_factor", NumberOrNull(m.euler_factor)}});
+  }
+  return {{"verdict", ToString(c.verdict)},
+          {"rate", NumberOrNull(c.rate)},
+          {"slope_bound", NumberOrNull(c.slope_bound)},
+          {"alpha", NumberOrNull(c.alpha)},
+          {"discrete_factor", NumberOrNull(c.discrete_factor)},
+          {"coupling_rule", ToString(c.coupling_rule)},
+          {"coupling_residual", NumberOrNull(c.coupling_residual)},
+          {"coupling_groups", c.coupling_groups},
+          {"modules", modules}};
+}
+
+}  // namespace
+
+nlohmann::json VerificationReportJson(const Network& network, const Certificate& certificate,
+                                      const VerificationResult& result) {
+  return {{"model_sha256", ModelSha256(network)},
+          {"certificate_model_sha256", certificate.model_sha256},
+          {"verdict", ToString(result.verdict)},
+          {"reason", result.reason},
+          {"verification", certificate.verification},
+          {"claims", ClaimsJson(certificate)}};
+}
+
 std::string VerificationResult::BriefReport() const {
   return std::string("verification: ") + std::string(ToString(verdict)) + "\n  " + reason + "\n";
 }

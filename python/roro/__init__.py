@@ -40,7 +40,7 @@ from ._roro import (
     VerificationResult,
 )
 from ._network import build, export, from_arrays, import_npy, load
-from ._certify import certify, load_certificate, verify
+from ._certify import certify, load_certificate, store_metrics, verify, verify_report
 from ._simulate import SimulationResult, simulate
 from ._train import Trainer, TrainingDiverged, TrainingRun, data_spec, evaluate, resume, train
 from ._torch import from_torch_state_dict
@@ -51,7 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "build", "load", "from_arrays", "from_torch_state_dict", "from_ctrnn_state_dict", "export", "import_npy",
-    "certify", "verify", "load_certificate",
+    "certify", "verify", "verify_report", "store_metrics", "load_certificate",
     "simulate", "SimulationResult",
     "analyze_dynamics", "analyze_similarity", "analyze_gradient_flow", "lesion", "AnalysisResult",
     "data_spec", "train", "resume", "evaluate", "Trainer", "TrainingRun", "TrainingDiverged",

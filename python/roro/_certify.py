@@ -1,5 +1,6 @@
 """certify / verify: the contraction checker and its solver-free re-check."""
 
+import json
 import os
 
 from . import _roro
@@ -59,11 +60,58 @@ def verify(model, certificate):
         VerificationResult: ``valid`` (also its truth value), ``verdict``, ``reason``. A
         tampered or mismatched certificate is not valid; it does not raise.
     """
+    return _roro.verify(_network(model), _as_certificate(certificate))
+
+
+def verify_report(model, certificate):
+    """The re-check as a dict: what `roro verify --json` prints, without the file names.
+
+    Args:
+        model: a Network or a model file path.
+        certificate: a CertificationResult, a Certificate, or a certificate file path.
+
+    Returns:
+        dict: ``verdict`` ("certified" iff every claim was re-proven), ``reason``,
+        ``model_sha256``, ``certificate_model_sha256``, ``verification`` and ``claims`` (rate,
+        slope_bound, alpha, discrete_factor, coupling_rule, coupling_residual, coupling_groups,
+        and ``modules``: index, method, metric_source, rate, euler_factor; None where unproven).
+    """
+    return json.loads(_roro.verification_report(_network(model), _as_certificate(certificate)))
+
+
+def store_metrics(network, result):
+    """Stores the module metrics a certification proved in the network, in place
+    (`roro certify --store-metric`).
+
+    Every module proven in a metric other than the stored one (closed form, eigen-metric, SDP)
+    gets that metric as its stored block, with the sector multiplier of a sector-LMI proof, so
+    that certifying again re-proves it without a solver. For a metric-skew coupling L = B - M^-1
+    B^T M is re-derived from the kept B: the network changes; certify it again.
+
+    Args:
+        network: the Network that was certified (a model file path is not accepted: the
+            network is changed in place; load it, store, then save()).
+        result: its CertificationResult or Certificate.
+
+    Returns:
+        dict: ``modules`` (indices changed), ``sources`` (their metric sources),
+        ``coupling_change`` (max |dL|), ``summary`` (one line).
+
+    Raises:
+        ValueError: the certificate speaks for another model.
+    """
+    if not isinstance(network, _roro.Network):
+        raise TypeError("store_metrics changes a Network in place; got " + type(network).__name__)
+    modules, sources, change, summary = _roro.store_certificate_metrics(network, _as_certificate(result))
+    return {"modules": list(modules), "sources": list(sources), "coupling_change": change, "summary": summary}
+
+
+def _as_certificate(certificate):
     if isinstance(certificate, _roro.CertificationResult):
-        certificate = certificate.certificate
-    elif not isinstance(certificate, _roro.Certificate):
-        certificate = load_certificate(certificate)
-    return _roro.verify(_network(model), certificate)
+        return certificate.certificate
+    if isinstance(certificate, _roro.Certificate):
+        return certificate
+    return load_certificate(certificate)
 
 
 def load_certificate(path):

@@ -9,6 +9,7 @@
 
 #include "bindings.h"
 #include "roro/contraction/certify.h"
+#include "roro/contraction/store_metric.h"
 
 namespace roro::python_internal {
 namespace {
@@ -301,6 +302,29 @@ void BindCertify(py::module_& m) {
         py::call_guard<py::gil_scoped_release>(),
         "Proves (or refutes) contraction; the GIL is released while it runs. Raises ValueError for invalid "
         "options or a network holding NaN/Inf; a refuted model is a result, not an exception.");
+  m.def(
+      "verification_report",
+      [](const Network& network, const Certificate& certificate) {
+        VerificationResult result;
+        {
+          py::gil_scoped_release release;
+          result = VerifyCertificate(network, certificate);
+        }
+        return VerificationReportJson(network, certificate, result).dump();
+      },
+      py::arg("network"), py::arg("certificate"),
+      "`roro verify --json` as JSON text: verdict, reason, hashes and the re-checked claims.");
+  m.def(
+      "store_certificate_metrics",
+      [](Network& network, const Certificate& certificate) {
+        const StoredMetricChange change = StoreCertificateMetrics(network, certificate);
+        std::vector<std::string> sources;
+        for (MetricSource source : change.sources) sources.emplace_back(ToString(source));
+        return py::make_tuple(change.modules, sources, change.coupling_change, change.Summary());
+      },
+      py::arg("network"), py::arg("certificate"),
+      "Stores the certificate's proven module metrics in the network (in place): (modules, sources, "
+      "coupling_change, summary). Raises ValueError for a certificate of another model.");
   m.def("verify", &VerifyCertificate, py::arg("network"), py::arg("certificate"),
         py::call_guard<py::gil_scoped_release>(),
         "Re-checks a certificate against a network without any solver (model hash, module rates, coupling rule, "

@@ -161,6 +161,9 @@ void BindNetworkClass(py::module_& m) {
           "(as `roro export` writes no B.npy then).")
       .def_property_readonly("metric", &Network::DenseMetric, "M = blkdiag(M_i), N x N float64 (a new array).")
       .def_property_readonly("metric_blocks", &Network::metric_blocks, "The module metrics M_i (copies).")
+      .def_property_readonly("metric_sector_multipliers", &Network::metric_sector_multipliers,
+                             "Each module's stored sector multiplier (an empty vector where none is stored; "
+                             "copies).")
       // Stored tensors are read-only views into the network (no copy).
       .def_property_readonly("W_in", &Network::input_weights, py::return_value_policy::reference_internal,
                              "Input weights, N x d_in (read-only view).")
@@ -192,8 +195,11 @@ void BindNetworkClass(py::module_& m) {
            "Replaces stored coupling block (row, col) (B, or L when fixed); entries outside the edge's mask are "
            "zeroed. Raises ValueError if the graph does not allow the block or the shape is wrong.")
       .def("set_metric_blocks", &Network::SetMetricBlocks, py::arg("blocks"), py::arg("source"),
-           "Replaces the module metrics (L follows, B is what is stored). Raises ValueError on a wrong count or "
-           "shape, an asymmetric or non-finite block or a non-positive diagonal entry.")
+           py::arg("sector_multipliers") = std::vector<Eigen::VectorXd>{},
+           "Replaces the module metrics (L follows, B is what is stored), optionally with each module's sector "
+           "multiplier (a list with one vector per module, empty where none; proof hints that `certify` "
+           "re-checks). Raises ValueError on a wrong count or shape, an asymmetric or non-finite block, a "
+           "non-positive diagonal entry or a negative multiplier.")
       .def("to_json", &SerializeModel, "The exact text save() writes (roro-model JSON).")
       .def(
           "__eq__", [](const Network& a, const Network& b) { return SerializeModel(a) == SerializeModel(b); },

@@ -38,7 +38,7 @@ Network RebuildWithFixedCoupling(const Network& network, ModuleGraph graph, Eige
       .SetForm(network.form())
       .SetInputSize(network.input_size())
       .SetOutputSize(network.output_size())
-      .SetMetricBlocks(network.metric_blocks(), network.metric_source())
+      .SetMetricBlocks(network.metric_blocks(), network.metric_source(), network.metric_sector_multipliers())
       .SetFixedCoupling(std::move(coupling))
       .SetInputWeights(network.input_weights(), network.input_bias())
       .SetReadout(network.readout_weights(), network.readout_bias());

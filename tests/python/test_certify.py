@@ -86,6 +86,42 @@ def test_verify_rejects_a_tampered_certificate(gw, tmp_path):
     assert not mismatch and "model hash mismatch" in mismatch.reason and other.sha256[:16] in mismatch.reason
 
 
+def test_verify_report_is_the_cli_json_without_file_names(gw, tmp_path, cli):
+    cert = roro.certify(gw)
+    report = roro.verify_report(gw, cert)
+    assert report["verdict"] == "certified" and report["model_sha256"] == gw.sha256
+    assert report["claims"]["rate"] == cert.rate and len(report["claims"]["modules"]) == 4
+    gw.save(tmp_path / "net.json")
+    cert.save(tmp_path / "cert.json")
+    printed = json.loads(cli("verify", tmp_path / "net.json", tmp_path / "cert.json", "--json").stdout)
+    assert {k: v for k, v in printed.items() if k not in ("model", "certificate")} == report
+    data = json.loads((tmp_path / "cert.json").read_text())
+    data["rate"] *= 1.5
+    (tmp_path / "tampered.json").write_text(json.dumps(data))
+    tampered = roro.verify_report(gw, tmp_path / "tampered.json")
+    assert tampered["verdict"] == "inconclusive" and "rate" in tampered["reason"]
+
+
+def test_store_metrics_lets_a_dense_sdp_module_join_the_metric_skew_coupling():
+    w = np.kron(np.eye(4), np.array([[-5.0, -4.9], [-4.89, -5.0]]))  # only Tier 2 proves it
+    sparse = roro.build("2x8", seed=5).modules[0].weights
+    rng = np.random.default_rng(2)
+    b = np.zeros((16, 16))
+    b[:8, 8:] = 5 * rng.standard_normal((8, 8))
+    b[8:, :8] = 5 * rng.standard_normal((8, 8))
+    net = roro.from_arrays(W_blocks=[w, sparse], alpha=1e-5, B=b)  # a large B: a stiff L, a small Euler step
+    before = roro.certify(net)
+    assert before.verdict != "certified"
+    change = roro.store_metrics(net, before)
+    assert change["modules"][0] == 0 and change["sources"][0] == "sdp" and change["coupling_change"] > 0
+    after = roro.certify(net, use_sdp=False)
+    assert after.verdict == "certified" and after.coupling_rule == "metric-skew", after.full_report()
+    assert roro.verify_report(net, after)["verdict"] == "certified"
+    assert roro.store_metrics(net, after)["modules"] == []
+    with pytest.raises(TypeError):
+        roro.store_metrics("net.json", after)
+
+
 def test_options_reach_the_checker(gw):
     rate_only = roro.certify(gw, rate_only=True)
     assert rate_only.certified and rate_only.rate == roro.certify(gw).rate

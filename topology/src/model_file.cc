@@ -68,9 +68,14 @@ json GraphToJson(const ModuleGraph& graph) {
 
 json MetricToJson(const Network& network) {
   json blocks = json::array();
-  for (const Eigen::MatrixXd& block : network.metric_blocks()) {
-    if (block.isDiagonal(0.0)) blocks.push_back(json{{"diagonal", VectorToJson(block.diagonal())}});
-    else blocks.push_back(json{{"dense", MatrixToJson(block)}});
+  for (int i = 0; i < network.module_count(); ++i) {
+    const Eigen::MatrixXd& block = network.metric_blocks()[i];
+    json entry = block.isDiagonal(0.0) ? json{{"diagonal", VectorToJson(block.diagonal())}}
+                                       : json{{"dense", MatrixToJson(block)}};
+    // Written only where one is stored, so that files without multipliers stay as they were.
+    const Eigen::VectorXd& multiplier = network.metric_sector_multiplier(i);
+    if (multiplier.size() != 0) entry["sector_multiplier"] = VectorToJson(multiplier);
+    blocks.push_back(std::move(entry));
   }
   return json{{"source", network.metric_source()}, {"blocks", blocks}};
 }
@@ -169,20 +174,32 @@ ModuleGraph ReadGraph(const JsonField& field, const std::vector<int>& sizes) {
 }
 
 /// One block per module, {"diagonal": [...]} or {"dense": [[...]]}.
-std::vector<Eigen::MatrixXd> ReadMetricBlocks(const JsonField& field, const std::vector<int>& sizes) {
-  const std::vector<JsonField> entries = field.Elements(static_cast<std::int64_t>(sizes.size()));
+struct MetricBlocks {
   std::vector<Eigen::MatrixXd> blocks;
+  std::vector<Eigen::VectorXd> sector_multipliers;  ///< one per module, empty = none stored
+};
+
+MetricBlocks ReadMetricBlocks(const JsonField& field, const std::vector<int>& sizes) {
+  const std::vector<JsonField> entries = field.Elements(static_cast<std::int64_t>(sizes.size()));
+  MetricBlocks metric;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const JsonField& block = entries[i];
     if (block.Has("diagonal")) {
-      block.ExpectObject({"diagonal"});
-      blocks.push_back(block["diagonal"].Vector(sizes[i]).asDiagonal());
+      block.ExpectObject({"diagonal"}, {"sector_multiplier"});
+      metric.blocks.push_back(block["diagonal"].Vector(sizes[i]).asDiagonal());
     } else {
-      block.ExpectObject({"dense"});
-      blocks.push_back(block["dense"].Matrix(sizes[i], sizes[i]));
+      block.ExpectObject({"dense"}, {"sector_multiplier"});
+      metric.blocks.push_back(block["dense"].Matrix(sizes[i], sizes[i]));
     }
+    Eigen::VectorXd multiplier;
+    if (const std::optional<JsonField> stored = block.Find("sector_multiplier")) {
+      multiplier = stored->Vector(sizes[i]);
+      for (Eigen::Index k = 0; k < multiplier.size(); ++k)
+        if (!(multiplier(k) >= 0)) stored->Element(k).FailWithValue("must be >= 0");
+    }
+    metric.sector_multipliers.push_back(std::move(multiplier));
   }
-  return blocks;
+  return metric;
 }
 
 /// Exactly one {row, col, values} per block the graph allows, zero outside the edge's mask.
@@ -234,6 +251,7 @@ class NetworkLoader {
     NetworkForm form = NetworkForm::kVoltage;
     std::string activation = "relu";
     std::vector<Eigen::MatrixXd> metric_blocks;
+    std::vector<Eigen::VectorXd> metric_sector_multipliers;
     std::string metric_source;
     CouplingForm coupling_form = CouplingForm::kMetricSkew;
     std::vector<CouplingBlock> coupling_blocks;
@@ -259,7 +277,8 @@ class NetworkLoader {
     net.form_ = parts.form;
     net.activation_ = std::move(parts.activation);
     net.CheckInvariants();
-    net.SetMetricBlocks(std::move(parts.metric_blocks), std::move(parts.metric_source));
+    net.SetMetricBlocks(std::move(parts.metric_blocks), std::move(parts.metric_source),
+                        std::move(parts.metric_sector_multipliers));
     net.coupling_form_ = parts.coupling_form;
     net.coupling_blocks_ = std::move(parts.coupling_blocks);
     net.SetInputWeights(parts.input_weights, parts.input_bias);
@@ -327,7 +346,9 @@ Network ModelFromJson(const json& document_json, const std::string& source_name)
 
   const JsonField metric = document["metric"].ExpectObject({"source", "blocks"});
   parts.metric_source = metric["source"].String();
-  parts.metric_blocks = ReadMetricBlocks(metric["blocks"], sizes);
+  MetricBlocks metric_blocks = ReadMetricBlocks(metric["blocks"], sizes);
+  parts.metric_blocks = std::move(metric_blocks.blocks);
+  parts.metric_sector_multipliers = std::move(metric_blocks.sector_multipliers);
 
   const JsonField coupling = document["coupling"].ExpectObject({"form", "blocks"});
   parts.coupling_form = coupling["form"].Parsed(ParseCouplingForm);

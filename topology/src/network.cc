@@ -1,6 +1,7 @@
 #include "roro/topology/network.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -57,6 +58,20 @@ void CheckMetricBlock(const Eigen::MatrixXd& block, int module, int size) {
     }
 }
 
+void CheckSectorMultiplier(const Eigen::VectorXd& multiplier, int i, int n) {
+  if (multiplier.size() == 0) return;
+  const std::string where = "sector multiplier of module " + std::to_string(i);
+  if (multiplier.size() != n)
+    throw std::invalid_argument(where + " has " + std::to_string(multiplier.size()) + " entries (module size " +
+                                std::to_string(n) + ")");
+  for (Eigen::Index k = 0; k < n; ++k)
+    if (!std::isfinite(multiplier(k)) || multiplier(k) < 0) {
+      std::ostringstream message;
+      message << where << " has entry " << k << " = " << multiplier(k) << " (must be finite and >= 0)";
+      throw std::invalid_argument(message.str());
+    }
+}
+
 /// M_i^-1 X for a metric block (diagonal fast path).
 Eigen::MatrixXd SolveMetric(const Eigen::MatrixXd& metric, const Eigen::MatrixXd& x) {
   if (metric.isDiagonal(0.0)) return metric.diagonal().cwiseInverse().asDiagonal() * x;
@@ -65,13 +80,28 @@ Eigen::MatrixXd SolveMetric(const Eigen::MatrixXd& metric, const Eigen::MatrixXd
 
 }  // namespace
 
-void Network::SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source) {
+void Network::SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source,
+                              std::vector<Eigen::VectorXd> sector_multipliers) {
   if (static_cast<int>(blocks.size()) != module_count())
     throw std::invalid_argument("expected " + std::to_string(module_count()) + " metric blocks, got " +
                                 std::to_string(blocks.size()));
   for (int i = 0; i < module_count(); ++i) CheckMetricBlock(blocks[i], i, modules_[i].size());
+  if (sector_multipliers.empty()) sector_multipliers.resize(module_count());
+  if (static_cast<int>(sector_multipliers.size()) != module_count())
+    throw std::invalid_argument("expected " + std::to_string(module_count()) + " sector multipliers (or none), got " +
+                                std::to_string(sector_multipliers.size()));
+  for (int i = 0; i < module_count(); ++i) CheckSectorMultiplier(sector_multipliers[i], i, modules_[i].size());
   metric_blocks_ = std::move(blocks);
+  metric_sector_multipliers_ = std::move(sector_multipliers);
   metric_source_ = std::move(source);
+}
+
+const Eigen::VectorXd& Network::metric_sector_multiplier(int i) const { return metric_sector_multipliers_.at(i); }
+
+bool Network::has_metric_sector_multipliers() const {
+  for (const Eigen::VectorXd& t : metric_sector_multipliers_)
+    if (t.size() != 0) return true;
+  return false;
 }
 
 int Network::FindCouplingBlock(int row, int col) const {
@@ -177,6 +207,8 @@ void Network::ReplaceModule(int i, Module module) {
     throw std::invalid_argument("replacement for module " + std::to_string(i) + " has size " +
                                 std::to_string(module.size()) + ", expected " + std::to_string(modules_[i].size()));
   modules_[i] = std::move(module);
+  // The stored multiplier proved the old weights' rate; for new weights it is only noise.
+  metric_sector_multipliers_.at(i).resize(0);
 }
 
 long Network::trainable_parameter_count() const {

@@ -62,10 +62,12 @@ NetworkBuilder& NetworkBuilder::SetCouplingInitScale(double scale) {
   coupling_init_scale_ = scale;
   return *this;
 }
-NetworkBuilder& NetworkBuilder::SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source) {
+NetworkBuilder& NetworkBuilder::SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source,
+                                                std::vector<Eigen::VectorXd> sector_multipliers) {
   ThrowIfBuilt();
   metric_blocks_ = std::move(blocks);
   metric_source_ = std::move(source);
+  metric_sector_multipliers_ = std::move(sector_multipliers);
   return *this;
 }
 NetworkBuilder& NetworkBuilder::SetFixedCoupling(Eigen::MatrixXd coupling) {
@@ -177,9 +179,10 @@ Network NetworkBuilder::Build() {
 
   if (metric_blocks_) {
     net.metric_blocks_.clear();
-    net.SetMetricBlocks(std::move(*metric_blocks_), metric_source_);
+    net.SetMetricBlocks(std::move(*metric_blocks_), metric_source_, std::move(metric_sector_multipliers_));
   } else {
     for (int size : sizes) net.metric_blocks_.push_back(Eigen::MatrixXd::Identity(size, size));
+    net.metric_sector_multipliers_.assign(sizes.size(), Eigen::VectorXd());
     net.metric_source_ = "identity";
   }
 

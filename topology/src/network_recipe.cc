@@ -127,7 +127,8 @@ Network BuildNetwork(const NetworkRecipe& recipe) {
 }
 
 Network BuildNetworkFromModules(std::vector<Module> modules, std::vector<Eigen::MatrixXd> metric_blocks,
-                                std::string metric_source, const NetworkRecipe& recipe) {
+                                std::string metric_source, const NetworkRecipe& recipe,
+                                std::vector<Eigen::VectorXd> sector_multipliers) {
   if (modules.empty()) throw std::invalid_argument("network from modules: no modules given");
   NetworkRecipe checked = recipe;
   checked.module_sizes.clear();
@@ -136,7 +137,8 @@ Network BuildNetworkFromModules(std::vector<Module> modules, std::vector<Eigen::
   std::string error;
   if (!checked.IsValid(&error)) throw std::invalid_argument("network recipe: " + error);
   NetworkBuilder builder;
-  builder.AddModules(std::move(modules)).SetMetricBlocks(std::move(metric_blocks), std::move(metric_source));
+  builder.AddModules(std::move(modules))
+      .SetMetricBlocks(std::move(metric_blocks), std::move(metric_source), std::move(sector_multipliers));
   return AssembleAround(builder, checked);
 }
 

@@ -85,6 +85,7 @@ struct BuildArgs {
 int BuildFromModules(const BuildArgs& args, NetworkRecipe recipe) {
   std::vector<Module> modules;
   std::vector<Eigen::MatrixXd> metrics;
+  std::vector<Eigen::VectorXd> multipliers;
   std::vector<std::string> origin;
   std::optional<NetworkForm> form;
   std::string metric_source;
@@ -98,11 +99,13 @@ int BuildFromModules(const BuildArgs& args, NetworkRecipe recipe) {
     for (int i = 0; i < part.module_count(); ++i) {
       modules.push_back(part.module(i));
       metrics.push_back(part.metric_blocks()[i]);
+      multipliers.push_back(part.metric_sector_multiplier(i));
       origin.push_back(path + (part.module_count() > 1 ? " module " + std::to_string(i) : ""));
     }
   }
   recipe.form = *form;
-  Network network = BuildNetworkFromModules(std::move(modules), std::move(metrics), metric_source, recipe);
+  Network network =
+      BuildNetworkFromModules(std::move(modules), std::move(metrics), metric_source, recipe, std::move(multipliers));
   SaveModelFile(network, args.output);
   std::cout << NetworkSummary(network) << "wrote " << args.output << "\n";
   CertifyOptions options;
@@ -112,7 +115,8 @@ int BuildFromModules(const BuildArgs& args, NetworkRecipe recipe) {
   for (int i = 0; i < network.module_count(); ++i) {
     Network alone = NetworkBuilder()
                         .AddModule(network.module(i))
-                        .SetMetricBlocks({network.metric_blocks()[i]}, network.metric_source())
+                        .SetMetricBlocks({network.metric_blocks()[i]}, network.metric_source(),
+                                         {network.metric_sector_multiplier(i)})
                         .SetSlopeBound(network.slope_bound())
                         .SetAlpha(network.alpha())
                         .SetForm(network.form())

@@ -2,7 +2,6 @@
 // `--json` prints the verdict and the claims that were re-checked (the certificate's rate,
 // Euler factor, coupling rule and per-module rates); every one of them holds iff the verdict is
 // "certified".
-#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -15,30 +14,6 @@
 
 namespace roro::cli {
 namespace {
-
-// Non-finite numbers (an unproven Euler factor) as null, as in the certificate file.
-nlohmann::json Number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
-
-nlohmann::json ClaimsJson(const Certificate& c) {
-  nlohmann::json modules = nlohmann::json::array();
-  for (size_t i = 0; i < c.modules.size(); ++i) {
-    const ModuleCertificate& m = c.modules[i];
-    modules.push_back({{"index", i},
-                       {"method", ToString(m.method)},
-                       {"metric_source", ToString(m.metric_source)},
-                       {"rate", Number(m.rate)},
-                       {"euler_factor", Number(m.euler_factor)}});
-  }
-  return {{"verdict", ToString(c.verdict)},
-          {"rate", Number(c.rate)},
-          {"slope_bound", Number(c.slope_bound)},
-          {"alpha", Number(c.alpha)},
-          {"discrete_factor", Number(c.discrete_factor)},
-          {"coupling_rule", ToString(c.coupling_rule)},
-          {"coupling_residual", Number(c.coupling_residual)},
-          {"coupling_groups", c.coupling_groups},
-          {"modules", modules}};
-}
 
 std::function<int()> SetupVerify(CLI::App& app) {
   auto model = std::make_shared<std::string>();
@@ -53,14 +28,9 @@ std::function<int()> SetupVerify(CLI::App& app) {
     const Certificate certificate = LoadCertificate(*certificate_path);
     const VerificationResult result = VerifyCertificate(network, certificate);
     if (*json) {
-      const nlohmann::json report = {{"model", *model},
-                                     {"certificate", *certificate_path},
-                                     {"model_sha256", ModelSha256(network)},
-                                     {"certificate_model_sha256", certificate.model_sha256},
-                                     {"verdict", ToString(result.verdict)},
-                                     {"reason", result.reason},
-                                     {"verification", certificate.verification},
-                                     {"claims", ClaimsJson(certificate)}};
+      nlohmann::json report = VerificationReportJson(network, certificate, result);
+      report["model"] = *model;
+      report["certificate"] = *certificate_path;
       std::cout << report.dump(2) << "\n";
       return result.verdict == Verdict::kCertified ? kExitOk : kExitInconclusive;
     }

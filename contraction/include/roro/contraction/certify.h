@@ -253,6 +253,14 @@ struct VerificationResult {
 /// kInconclusive with the reason; it never throws for a well-formed certificate.
 [[nodiscard]] VerificationResult VerifyCertificate(const Network& network, const Certificate& certificate);
 
+/// What `roro verify --json` prints (without the file names): the verdict and reason of `result`,
+/// both model hashes, the certificate's verification method and the claims that were re-checked
+/// (rate, slope bound, alpha, discrete factor, coupling rule, residual, groups, and per module its
+/// method, metric source, rate and Euler factor; unproven figures as null). Every claim holds iff
+/// the verdict is "certified".
+nlohmann::json VerificationReportJson(const Network& network, const Certificate& certificate,
+                                      const VerificationResult& result);
+
 nlohmann::json CertificateToJson(const Certificate& certificate);
 /// @throws std::invalid_argument naming `source`, the field and the value on malformed content.
 Certificate CertificateFromJson(const nlohmann::json& json, const std::string& source);

@@ -82,9 +82,23 @@ class Network {
   /// Where the metric came from: "identity", "closed-form", "certificate", "imported".
   const std::string& metric_source() const { return metric_source_; }
   /// Replaces the module metrics; L changes with them (B is what is stored).
+  /// `sector_multipliers` (empty, or one entry per module, each empty or of the module's size)
+  /// are the diagonal S-procedure multipliers T that prove each module's rate in its dense
+  /// metric block by the sector LMI (metric_lmi.h), as a Tier-2 solve found them: with them the
+  /// stored metric is re-proven without a solver at any size (without them, dense stored metrics
+  /// are re-proven on the Jacobian vertices, small modules only). They are hints for the proof,
+  /// never a proof: certification re-checks the LMI rigorously.
   /// @throws std::invalid_argument on a wrong count or shape, an asymmetric or non-finite block,
-  ///         or a non-positive diagonal entry.
-  void SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source);
+  ///         a non-positive diagonal entry, or a multiplier with a wrong size or a negative or
+  ///         non-finite entry.
+  void SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source,
+                       std::vector<Eigen::VectorXd> sector_multipliers = {});
+  /// Module i's stored sector multiplier (empty when none is stored).
+  const Eigen::VectorXd& metric_sector_multiplier(int i) const;
+  /// All of them, one per module (empty entries where none is stored).
+  const std::vector<Eigen::VectorXd>& metric_sector_multipliers() const { return metric_sector_multipliers_; }
+  /// True when some module has a stored sector multiplier.
+  bool has_metric_sector_multipliers() const;
 
   // --- coupling ---
   CouplingForm coupling_form() const { return coupling_form_; }
@@ -116,7 +130,8 @@ class Network {
   /// @throws std::invalid_argument on a wrong shape or non-finite values.
   void SetReadout(const Eigen::Ref<const Eigen::MatrixXd>& weights,
                   const Eigen::Ref<const Eigen::VectorXd>& bias);
-  /// Replaces module i (same size; e.g. a trained svd module or a repaired one).
+  /// Replaces module i (same size; e.g. a trained svd module or a repaired one). Its stored
+  /// sector multiplier, if any, is dropped (it was a proof hint for the old weights).
   void ReplaceModule(int i, Module module);
 
   /// Trained tensors: allowed coupling entries, W_in, b, W_out, b_out, svd module parameters
@@ -145,6 +160,7 @@ class Network {
   NetworkForm form_ = NetworkForm::kVoltage;
   std::string activation_ = "relu";
   std::vector<Eigen::MatrixXd> metric_blocks_;
+  std::vector<Eigen::VectorXd> metric_sector_multipliers_;  ///< one per module, empty = none
   std::string metric_source_ = "identity";
   CouplingForm coupling_form_ = CouplingForm::kMetricSkew;
   std::vector<CouplingBlock> coupling_blocks_;

@@ -30,8 +30,10 @@ class NetworkBuilder {
   /// B entries ~ N(0, (scale / sqrt(N))^2) on the allowed blocks. Default 0.1: at 1.0 the Euler
   /// map already expands at initialization (see the PyTorch anchor's README).
   NetworkBuilder& SetCouplingInitScale(double scale);
-  /// Module metrics (default identity), with their source ("closed-form", "certificate", ...).
-  NetworkBuilder& SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source);
+  /// Module metrics (default identity), with their source ("closed-form", "certificate", ...)
+  /// and optionally their sector multipliers (Network::SetMetricBlocks).
+  NetworkBuilder& SetMetricBlocks(std::vector<Eigen::MatrixXd> blocks, std::string source,
+                                  std::vector<Eigen::VectorXd> sector_multipliers = {});
   /// A fixed coupling L (dense N x N) instead of the metric-skew form; its nonzero off-diagonal
   /// blocks must be allowed by the graph (if no graph is set, one is derived from L).
   NetworkBuilder& SetFixedCoupling(Eigen::MatrixXd coupling);
@@ -59,6 +61,7 @@ class NetworkBuilder {
   double coupling_init_scale_ = 0.1;
   std::optional<std::vector<Eigen::MatrixXd>> metric_blocks_;
   std::string metric_source_ = "identity";
+  std::vector<Eigen::VectorXd> metric_sector_multipliers_;
   std::optional<Eigen::MatrixXd> fixed_coupling_;
   std::optional<Eigen::MatrixXd> free_coupling_;
   std::optional<std::pair<Eigen::MatrixXd, Eigen::VectorXd>> input_;

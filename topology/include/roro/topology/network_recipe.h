@@ -38,9 +38,11 @@ Network BuildNetwork(const NetworkRecipe& recipe);
 /// slope bound, form, input and output sizes, coupling initialization and seed, around these
 /// modules, each with its own (frozen) metric block. The recipe's module sizes and kind are not
 /// used. @throws std::invalid_argument if the recipe is invalid apart from its modules, or the
-/// metrics do not fit the modules.
+/// metrics do not fit the modules. `sector_multipliers` (empty, or one per module) travel with
+/// the metrics (Network::SetMetricBlocks).
 Network BuildNetworkFromModules(std::vector<Module> modules, std::vector<Eigen::MatrixXd> metric_blocks,
-                                std::string metric_source, const NetworkRecipe& recipe);
+                                std::string metric_source, const NetworkRecipe& recipe,
+                                std::vector<Eigen::VectorXd> sector_multipliers = {});
 
 /// "16x32" -> 16 sizes of 32; "32,32,64" -> those sizes.
 /// @throws std::invalid_argument naming the text.
