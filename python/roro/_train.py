@@ -83,9 +83,10 @@ def _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_d
                      test_every_epoch, euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                      euler_guard_mode, log_every, allow_uncertified=False, use_sdp=True, certify_timeout=60.0,
                      lr_coupling=None, lr_modules=None, weight_decay_coupling=None, weight_decay_modules=None,
-                     warmup_steps=0, keep_best=False, patience=0, min_delta=0.0):
+                     warmup_steps=0, keep_best=False, patience=0, min_delta=0.0, freeze_phi=False):
     options = _roro.TrainerOptions()
     options.allow_uncertified = allow_uncertified
+    options.freeze_phi = freeze_phi
     options.keep_best = keep_best
     options.patience = patience
     options.min_delta = min_delta
@@ -156,6 +157,8 @@ class Trainer:
             model (keep_best; RUN/best_model.json is always kept), and early stopping after
             `patience` epochs without a validation gain of min_delta, as `roro train --keep-best
             --patience P --min-delta D`.
+        freeze_phi: keep every svd module's Phi fixed (U, V and Sigma still train), as `roro train
+            --freeze-phi`; by default Phi trains and the metric Phi^2 follows it.
         threads: engine threads (0 = all cores; the same count gives the same bits).
         seed: seed of the data order; given (and keep_init False), B, W_in and W_out are also
             drawn afresh from it, as `roro train --seed` does.
@@ -178,7 +181,7 @@ class Trainer:
                  euler_check_every=1, euler_guard_mode="project", log_every=20, allow_uncertified=False,
                  use_sdp=True, certify_timeout=60.0, lr_coupling=None, lr_modules=None,
                  weight_decay_coupling=None, weight_decay_modules=None, warmup_steps=0, keep_best=False, patience=0, min_delta=0.0,
-                 **data_options):
+                 freeze_phi=False, **data_options):
         spec = _spec(data, data_options)
         options = _trainer_options(out, epochs, batch, lr, optimizer, momentum, schedule, lr_decay,
                                    lr_milestones, clip, weight_decay, time_budget, threads, seed,
@@ -186,7 +189,7 @@ class Trainer:
                                    euler_guard, euler_cap, euler_keep_margin, euler_check_every,
                                    euler_guard_mode, log_every, allow_uncertified, use_sdp, certify_timeout,
                                    lr_coupling, lr_modules, weight_decay_coupling, weight_decay_modules,
-                                   warmup_steps, keep_best, patience, min_delta)
+                                   warmup_steps, keep_best, patience, min_delta, freeze_phi)
         network = _network(model)
         if seed is not None and not keep_init:
             network = _roro.reinitialize_trained_tensors(network, seed, coupling_init_scale)

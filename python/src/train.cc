@@ -215,6 +215,9 @@ void BindOptions(py::module_& m) {
       .def_readwrite("patience", &TrainerOptions::patience,
                      "Early stopping: epochs without a validation improvement of min_delta (0 = off).")
       .def_readwrite("min_delta", &TrainerOptions::min_delta, "Early stopping: the least improvement that counts.")
+      .def_readwrite("freeze_phi", &TrainerOptions::freeze_phi,
+                     "Keep every svd module's Phi fixed (U, V, Sigma still train), as roro train --freeze-phi. "
+                     "Kept by resume.")
       .def_readwrite("allow_uncertified", &TrainerOptions::allow_uncertified,
                      "Train a model that is not certified before training (refuted or inconclusive); the run records "
                      "it (metrics.jsonl start/end lines, summary). Kept by resume.")

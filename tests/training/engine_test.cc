@@ -226,6 +226,19 @@ TEST(EngineGradient, SvdPhiMatchesFiniteDifferencesWhereItTrains) {
   ExpectGradientMatchesFiniteDifferences(network, MakeData(TaskType::kClassification, 3, 6, 2, 3, 15));
 }
 
+TEST(EngineGradient, SvdMetricFollowingPhiMatchesFiniteDifferencesInEverySegment) {
+  // Metric Phi^2 (as `roro build` stores it): Phi trains in the metric-skew network, L moves with
+  // it, and every segment's gradient (coupling through the moving metric, log_phi through both
+  // W_i and L) matches central differences of the loss.
+  Network network = BuildNetwork(SmallRecipe("gw", ModuleKind::kSvd));
+  std::vector<Eigen::MatrixXd> metric;
+  for (const Module& module : network.modules()) metric.push_back(module.svd()->MetricDiagonal().asDiagonal());
+  network.SetMetricBlocks(std::move(metric), "closed-form");
+  for (int i = 0; i < network.module_count(); ++i) ASSERT_FALSE(network.SvdPhiFrozen(i));
+  RandomizeBiases(network, 5);
+  ExpectGradientMatchesFiniteDifferences(network, MakeData(TaskType::kRegression, 3, 6, 2, 3, 16));
+}
+
 /// The engine's float logits agree with the reference loop to float rounding; its double logits
 /// agree with the double reference to double rounding.
 TEST(EngineForward, AgreesWithSimulate) {

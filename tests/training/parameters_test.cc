@@ -62,7 +62,9 @@ TEST(Parameters, MaskCountsWhatTheNetworkTrains) {
   const std::vector<ParameterSegment> layout = TrainableLayout(svd);
   EXPECT_EQ(layout[layout.size() - 4].name, "svd[2].u_generator");
   EXPECT_EQ(layout.back().name, "svd[2].log_phi");
-  // Metric-skew coupling: L is built with M_i = Phi_i^2, so Phi is frozen; Sigma still trains.
+  // Metric-skew coupling built in the identity metric, which is not Phi^2: Phi would leave L
+  // skew in a metric it cannot move, so it is frozen; Sigma still trains.
+  ASSERT_FALSE(svd.SvdMetricFollowsPhi(2));
   const Eigen::VectorXd mask = TrainableMask(svd);
   ASSERT_TRUE(svd.SvdPhiFrozen(2));
   EXPECT_TRUE(mask.segment(layout.back().offset, layout.back().length).isZero());

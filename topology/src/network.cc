@@ -225,11 +225,36 @@ long Network::trainable_parameter_count() const {
   return count;
 }
 
+bool Network::SvdMetricFollowsPhi(int i) const {
+  const Module& module = modules_.at(i);
+  if (!module.svd()) return false;
+  const Eigen::MatrixXd& metric = metric_blocks_[i];
+  if (!metric.isDiagonal(0.0)) return false;
+  const Eigen::VectorXd phi_squared = module.svd()->MetricDiagonal();
+  for (Eigen::Index k = 0; k < phi_squared.size(); ++k) {
+    const double want = phi_squared[k];
+    // Written so that NaN or Inf on either side answers false.
+    if (!(std::abs(metric(k, k) - want) <= kMetricFollowsPhiTolerance * want)) return false;
+  }
+  return true;
+}
+
 bool Network::SvdPhiFrozen(int i) const {
   if (!modules_.at(i).svd() || coupling_form_ != CouplingForm::kMetricSkew) return false;
+  if (SvdMetricFollowsPhi(i)) return false;
   for (const CouplingBlock& block : coupling_blocks_)
     if (block.row == i || block.col == i) return true;
   return false;
+}
+
+void Network::SetSvdMetricToPhiSquared(int i) {
+  if (i < 0 || i >= module_count()) throw std::invalid_argument("module " + std::to_string(i) + " does not exist");
+  if (!modules_[i].svd())
+    throw std::invalid_argument("module " + std::to_string(i) + " is a " + std::string(ToString(modules_[i].kind())) +
+                                " module: only an svd module has a Phi^2 metric");
+  Eigen::MatrixXd block = modules_[i].svd()->MetricDiagonal().asDiagonal();
+  CheckMetricBlock(block, i, modules_[i].size());
+  metric_blocks_[i] = std::move(block);
 }
 
 long Network::frozen_parameter_count() const {

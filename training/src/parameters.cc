@@ -124,6 +124,8 @@ void SetTrainableParameters(Network& network, const Eigen::Ref<const Eigen::Vect
   const Eigen::MatrixXd w_out = view(network.readout_weights().rows(), network.readout_weights().cols());
   const Eigen::VectorXd b_out = view(network.readout_bias().size(), 1);
   std::vector<std::pair<int, Module>> svd_modules;
+  // Modules whose metric is Phi^2 and whose Phi moves: their metric moves with it (below).
+  std::vector<int> metric_follows;
   for (int i = 0; i < network.module_count(); ++i) {
     const Module& module = network.module(i);
     if (!module.svd()) continue;
@@ -133,12 +135,28 @@ void SetTrainableParameters(Network& network, const Eigen::Ref<const Eigen::Vect
     svd.v_generator = SkewFromLower(view(n, n));
     svd.sigma_logit = view(n, 1);
     svd.log_phi = view(n, 1);
+    // An unchanged Phi leaves the metric exactly as stored (so a run with Phi frozen keeps the
+    // bytes it had before Phi could train).
+    if (svd.log_phi != module.svd()->log_phi && network.SvdMetricFollowsPhi(i)) {
+      const Eigen::VectorXd phi_squared = svd.MetricDiagonal();
+      for (int k = 0; k < n; ++k)
+        if (!std::isfinite(phi_squared[k]) || !(phi_squared[k] > 0.0)) {
+          std::ostringstream message;
+          message << "svd[" << i << "].log_phi entry " << k << " = " << svd.log_phi[k] << " gives the metric entry "
+                  << "Phi^2 = " << phi_squared[k] << " (must be finite and > 0)";
+          throw std::invalid_argument(message.str());
+        }
+      metric_follows.push_back(i);
+    }
     svd_modules.emplace_back(i, Module::FromSvd(std::move(svd), module.provenance()));
   }
   for (const CouplingBlock& block : blocks) network.SetCouplingBlock(block.row, block.col, block.values);
   network.SetInputWeights(w_in, b);
   network.SetReadout(w_out, b_out);
   for (auto& [index, module] : svd_modules) network.ReplaceModule(index, std::move(module));
+  // M_i = Phi_i^2 again, so L = B - M^-1 B^T M (derived from B and M) is skew in the metric
+  // every module is certified in, for these parameters as for the initial ones.
+  for (int index : metric_follows) network.SetSvdMetricToPhiSquared(index);
 }
 
 Eigen::VectorXd TrainableMask(const Network& network) {

@@ -139,6 +139,9 @@ std::function<int()> Setup(CLI::App& app) {
                "With --val: model.json is the best-validation model (RUN/best_model.json), certified and verified");
   app.add_option("--patience", o.patience, "With --val: stop after P epochs without a validation improvement (0 = off)");
   app.add_option("--min-delta", o.min_delta, "Early stopping: the least validation-accuracy gain that counts");
+  app.add_flag("--freeze-phi", o.freeze_phi,
+               "svd modules: keep Phi (log_phi) fixed; U, V and Sigma still train (default: Phi trains, the "
+               "metric Phi^2 follows it)");
   app.add_flag("--allow-uncertified", flags->allow_uncertified,
                "Train a model that is not certified before training (refuted or inconclusive); the run says so");
   app.add_flag("--no-sdp", flags->no_sdp, "Certification: Tier 1 only (no CSDP)");

@@ -54,6 +54,17 @@ Eigen::VectorXd FlatGradient(const Network& network, const TensorGradients& grad
   put(gradients.input_bias);
   put(gradients.readout_weights);
   put(gradients.readout_bias);
+  // Where the metric follows Phi (M_i = Phi_i^2), log_phi also reaches the loss through
+  // L = B - M^-1 B^T M.
+  std::vector<bool> metric_follows(network.module_count());
+  bool any_follows = false;
+  for (int i = 0; i < network.module_count(); ++i) {
+    metric_follows[i] = network.SvdMetricFollowsPhi(i);
+    any_follows = any_follows || metric_follows[i];
+  }
+  std::vector<Eigen::VectorXd> metric_part;
+  if (any_follows)
+    metric_part = training_internal::engine::MetricLogPhiGradient(network, gradients.coupling, metric_follows);
   for (int i = 0; i < network.module_count(); ++i) {
     const Module& module = network.module(i);
     if (!module.svd()) continue;
@@ -62,6 +73,7 @@ Eigen::VectorXd FlatGradient(const Network& network, const TensorGradients& grad
     RequireShape("W[" + std::to_string(i) + "]", gradients.module_weights[i].rows(), gradients.module_weights[i].cols(),
                  module.size(), module.size());
     Eigen::VectorXd svd_gradient = training_internal::engine::SvdParameterGradient(*module.svd(), gradients.module_weights[i]);
+    if (metric_follows[i]) svd_gradient.tail(module.size()) += metric_part[i];
     // Frozen Phi (its metric builds L): no gradient, like every other entry that cannot move.
     if (network.SvdPhiFrozen(i)) svd_gradient.tail(module.size()).setZero();
     put(svd_gradient);

@@ -130,6 +130,7 @@ nlohmann::json TrainerOptionsToJson(const TrainerOptions& o) {
   if (o.keep_best) json["keep_best"] = true;
   if (o.patience > 0) json["patience"] = o.patience;
   if (o.min_delta > 0) json["min_delta"] = o.min_delta;
+  if (o.freeze_phi) json["freeze_phi"] = true;
   return json;
 }
 
@@ -180,7 +181,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   options.ExpectObject({"epochs", "batch_size", "optimizer", "euler_guard", "threads", "seed", "reinitialize",
                         "coupling_init_scale", "time_budget_seconds", "checkpoint_every", "eval_batch_size",
                         "evaluate_test_each_epoch"},
-                       {"log_every", "allow_uncertified", "keep_best", "patience", "min_delta"});  // added after the first checkpoints: absent means the default
+                       {"log_every", "allow_uncertified", "keep_best", "patience", "min_delta", "freeze_phi"});  // added after the first checkpoints: absent means the default
   TrainerOptions o;
   o.epochs = options["epochs"].As<int>();
   o.batch_size = options["batch_size"].As<int>();
@@ -199,6 +200,7 @@ TrainerOptions TrainerOptionsFromJson(const nlohmann::json& json, const std::str
   options.ReadIfPresent("keep_best", &o.keep_best);
   options.ReadIfPresent("patience", &o.patience);
   options.ReadIfPresent("min_delta", &o.min_delta);
+  options.ReadIfPresent("freeze_phi", &o.freeze_phi);
   std::string error;
   if (!o.IsValid(&error)) options.Fail("invalid trainer options: " + error);
   return o;

@@ -78,6 +78,9 @@ ScnEngine<float>& Trainer::Impl::Engine() const {
 
 void Trainer::Impl::BuildHelpers() {
   mask = TrainableMask(network);
+  if (options.freeze_phi)
+    for (const ParameterSegment& segment : TrainableLayout(network))
+      if (segment.name.ends_with(".log_phi")) mask.segment(segment.offset, segment.length).setZero();
   guard = std::make_unique<EulerGuard>(network, options.euler_guard);
   optimizer = std::make_unique<OptimizerAdapter>(options.optimizer, mask, TrainableLayout(network), options.epochs,
                                                  batches_per_epoch());

@@ -137,11 +137,30 @@ class Network {
   /// Trained tensors: allowed coupling entries, W_in, b, W_out, b_out, svd module parameters
   /// (all but Phi where SvdPhiFrozen).
   long trainable_parameter_count() const;
+  /// Relative tolerance of SvdMetricFollowsPhi: a few rounding errors of exp(2 log_phi) (a
+  /// metric read back from a file, or the rate form's inverse of Phi^-2), nothing a real choice
+  /// of metric would come near.
+  static constexpr double kMetricFollowsPhiTolerance = 1e-12;
+  /// True when module i is an svd module whose metric block is Phi_i^2: diagonal, every entry
+  /// within kMetricFollowsPhiTolerance (relative) of exp(2 log_phi). Such a metric can follow
+  /// Phi as it trains (SetSvdMetricToPhiSquared), because the module contracts in Phi^2 for
+  /// every parameter value. Any other metric (a user's, an SDP metric, a scaled certificate
+  /// metric) cannot: the module's Phi then stays frozen where it builds L (SvdPhiFrozen).
+  bool SvdMetricFollowsPhi(int i) const;
   /// True when module i is an svd module whose Phi must stay fixed in training: the coupling is
-  /// metric-skew and touches module i, so L = B - M^-1 B^T M is built with its metric M_i (Phi^2
-  /// for a closed-form metric) and M is frozen (DESIGN §1). Its U, V and Sigma still train: the
-  /// module stays certified in Phi^2 for any of them.
+  /// metric-skew and touches module i, so L = B - M^-1 B^T M is built with its metric M_i, and
+  /// that metric does not follow Phi (SvdMetricFollowsPhi is false). Its U, V and Sigma still
+  /// train: the module stays certified in its Phi^2 for any of them. Where the metric follows
+  /// Phi, Phi trains too: training sets M_i = Phi_i^2 after each change of Phi, so L stays
+  /// skew in the metric the module is certified in (DESIGN §1).
   bool SvdPhiFrozen(int i) const;
+  /// Sets the metric block of svd module i to Phi_i^2 (its MetricDiagonal), keeping the metric
+  /// source; L follows (it is derived from B and the metric). What training does after moving
+  /// the Phi of a module whose metric follows Phi. (Not SetMetricBlocks: one block, and no
+  /// change of source.)
+  /// @throws std::invalid_argument if module i does not exist or is not an svd module, or
+  ///         Phi^2 is not a valid metric (an entry overflowed to Inf or underflowed to 0).
+  void SetSvdMetricToPhiSquared(int i);
   /// Frozen: nonzero module weights (non-svd) and metric entries.
   long frozen_parameter_count() const;
 

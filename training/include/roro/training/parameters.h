@@ -7,7 +7,8 @@
 ///   2. W_in (column-major), 3. b, 4. W_out (column-major), 5. b_out,
 ///   6. for each svd module in module order: u_generator, v_generator (column-major, full
 ///      matrices; the skew part is what matters), sigma_logit, log_phi.
-/// Frozen tensors (module weights of non-svd modules, metrics) are never in it.
+/// Frozen tensors (module weights of non-svd modules, metrics) are never in it; a metric block
+/// that follows an svd module's Phi (SetTrainableParameters) moves with that module's log_phi.
 
 #include <string>
 #include <string_view>
@@ -40,9 +41,16 @@ ParameterGroup GroupOfSegment(std::string_view segment_name);
 std::vector<ParameterSegment> TrainableLayout(const Network& network);
 long TrainableCount(const Network& network);
 Eigen::VectorXd GetTrainableParameters(const Network& network);
-/// @throws std::invalid_argument on a wrong length or non-finite values.
+/// Writes the parameters into the network. An svd module whose metric follows Phi
+/// (Network::SvdMetricFollowsPhi) and whose log_phi changes gets the metric block Phi^2 of its
+/// new Phi, so L = B - M^-1 B^T M is rebuilt in that metric and the network stays metric-skew
+/// for every parameter value; an unchanged log_phi leaves its metric block as it was.
+/// @throws std::invalid_argument on a wrong length or non-finite values (also a log_phi whose
+///         Phi^2 overflows or underflows); the network is then unchanged.
 void SetTrainableParameters(Network& network, const Eigen::Ref<const Eigen::VectorXd>& parameters);
-/// 1 where a parameter may move (allowed mask entries), 0 where it must stay zero.
+/// 1 where a parameter may move (allowed mask entries), 0 where it must stay zero (entries
+/// outside the graph's mask, generator entries on and above the diagonal, log_phi where
+/// Network::SvdPhiFrozen).
 Eigen::VectorXd TrainableMask(const Network& network);
 
 }  // namespace roro

@@ -38,7 +38,9 @@ struct TensorGradients {
 
 /// The gradient of the flat trainable vector (layout of parameters.h): stored coupling blocks
 /// through StoredCouplingGradient, W_in, b, W_out, b_out as they are, svd modules through their
-/// parameterization (no log_phi gradient where Network::SvdPhiFrozen).
+/// parameterization, plus, where the metric follows Phi (Network::SvdMetricFollowsPhi), the
+/// part of log_phi's gradient through the metric in L = B - M^-1 B^T M (no log_phi gradient
+/// where Network::SvdPhiFrozen).
 /// @throws std::invalid_argument if a tensor's shape does not match the network.
 [[nodiscard]] Eigen::VectorXd FlatGradient(const Network& network, const TensorGradients& gradients);
 

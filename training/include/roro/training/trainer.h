@@ -140,6 +140,12 @@ struct TrainerOptions {
   /// 0 = off. keep_best, patience and min_delta are written to the options JSON only when set.
   int patience = 0;
   double min_delta = 0;  ///< in units of the score (accuracy in [0, 1]; loss for regression)
+  /// Keep every svd module's Phi (log_phi) at its initial value (--freeze-phi), as before Phi
+  /// could train: U, V and Sigma still train. Without it Phi trains wherever it can stay
+  /// certified: a module whose metric is Phi^2 (Network::SvdMetricFollowsPhi) carries its metric
+  /// along, and one that no coupling touches needs none. Written to the options JSON only when
+  /// set (so a run without it writes the same bytes as before); stored in checkpoints.
+  bool freeze_phi = false;
   bool IsValid(std::string* error) const;
 };
 
