@@ -30,8 +30,9 @@ void ReadListIfPresent(const JsonField& object, std::string_view key, std::vecto
 
 void ReadNetwork(const JsonField& network, SweepGrid* grid) {
   network.ExpectObject({}, {"modules", "kind", "density", "scale", "spectral_bound", "alpha", "slope_bound",
-                            "coupling_init_scale", "hubs", "keep", "extra", "topology", "unit_budget"});
+                            "coupling_init_scale", "hubs", "keep", "extra", "topology", "unit_budget", "form"});
   NetworkRecipe& r = grid->network;
+  if (const auto form = network.Find("form")) r.form = form->Parsed(ParseNetworkForm);
   if (const auto modules = network.Find("modules")) r.module_sizes = modules->Parsed(ParseModuleSizes);
   if (const auto kind = network.Find("kind")) r.kind = kind->Parsed(ParseModuleKind);
   network.ReadIfPresent("density", &r.density);
@@ -183,7 +184,7 @@ TopologySpec ParseTopologyAxisValue(const std::string& value, const TopologySpec
 nlohmann::json SweepPoint::ToJson() const {
   const StudyPointLabels& p = labels;
   nlohmann::json sizes = recipe.module_sizes;
-  return {{"format", "roro-sweep-point"},
+  nlohmann::json point = {{"format", "roro-sweep-point"},
           {"version", 1},
           {"id", p.id},
           {"topology", p.topology},
@@ -199,6 +200,9 @@ nlohmann::json SweepPoint::ToJson() const {
           {"slope_bound", recipe.slope_bound},
           {"coupling_init_scale", recipe.coupling_init_scale},
           {"train", TrainerOptionsToJson(train)}};
+  // Written only for the rate form, so the points of voltage studies read as before.
+  if (recipe.form == NetworkForm::kRate) point["form"] = std::string(ToString(recipe.form));
+  return point;
 }
 
 SweepGrid SweepGridFromJson(const nlohmann::json& json, const std::string& source) {

@@ -8,9 +8,12 @@
 namespace roro::test_networks {
 
 /// Three sparse modules of 4 units, all-to-all coupling, alpha 0.2, closed-form metrics (as
-/// `roro build` does), B drawn at scale 0.5 so that training moves the Euler factor.
-inline Network TinyNetwork(int input_size, int output_size, std::uint64_t seed = 3) {
+/// `roro build` does), B drawn at scale 0.5 so that training moves the Euler factor; voltage form
+/// unless `form` says otherwise.
+inline Network TinyNetwork(int input_size, int output_size, std::uint64_t seed = 3,
+                           NetworkForm form = NetworkForm::kVoltage) {
   NetworkRecipe recipe;
+  recipe.form = form;
   recipe.module_sizes = {4, 4, 4};
   recipe.kind = ModuleKind::kSparse;
   recipe.density = 0.5;

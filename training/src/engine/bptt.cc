@@ -83,6 +83,68 @@ void BackwardStep(const EngineModel<Scalar>& model, const StateMap<Scalar>& g, c
         g.middleCols(piece.row_begin, piece.rows) * piece.scaled;
 }
 
+/// Rate form: a z = u (a W_in)^T + (a b)^T + x (a W)^T (into `pre`), then
+/// x_next = (1 - a) x + relu(a z) + x (a L)^T.
+template <typename Scalar>
+void RateForwardStep(const EngineModel<Scalar>& model, const StateMap<Scalar>& x, const StateMap<Scalar>& u,
+                     StateMap<Scalar>& pre, StateMap<Scalar>& next) {
+  const int n = model.state_size;
+  if (model.input_size == 1) {
+    const auto u0 = u.col(0).array();
+    for (int k = 0; k < n; ++k)
+      pre.col(k).array() = model.input_transpose_scaled(0, k) * u0 + model.bias_scaled[k];
+  } else {
+    pre.noalias() = u * model.input_transpose_scaled;
+    for (int k = 0; k < n; ++k) pre.col(k).array() += model.bias_scaled[k];
+  }
+  for (const ModuleProduct<Scalar>& module : model.modules) {
+    if (module.sparse) {
+      for (const ModuleEntry<Scalar>& e : module.by_row)
+        pre.col(module.offset + e.row) += e.value * x.col(module.offset + e.col);
+    } else {
+      pre.middleCols(module.offset, module.size).noalias() +=
+          x.middleCols(module.offset, module.size) * module.scaled_transpose;
+    }
+  }
+  for (int k = 0; k < n; ++k) next.col(k).array() = model.keep * x.col(k).array() + pre.col(k).array().max(Scalar(0));
+  for (const CouplingPiece<Scalar>& piece : model.pieces)
+    next.middleCols(piece.row_begin, piece.rows).noalias() +=
+        x.middleCols(piece.col_begin, piece.cols) * piece.scaled_transpose;
+}
+
+/// Rate form: m = [a z_t > 0] o g_{t+1} (into `masked`, always: W_in and b need it at t = 0 too),
+/// then, when `previous` is wanted, g_t = (1 - a) g_{t+1} + m (a W) + g_{t+1} (a L).
+template <typename Scalar>
+void RateBackwardStep(const EngineModel<Scalar>& model, const StateMap<Scalar>& g, const StateMap<Scalar>& pre,
+                      StateMap<Scalar>& masked, StateMap<Scalar>* previous, Matrix<Scalar>& module_delta) {
+  const int n = model.state_size;
+  for (int k = 0; k < n; ++k) masked.col(k).array() = (pre.col(k).array() > Scalar(0)).select(g.col(k).array(), Scalar(0));
+  if (!previous) return;
+  for (const ModuleProduct<Scalar>& module : model.modules) {
+    if (module.sparse) {
+      auto accumulator = module_delta.col(0);
+      auto entry = module.by_col.begin();
+      for (int c = 0; c < module.size; ++c) {
+        const int k = module.offset + c;
+        accumulator.setZero();
+        for (; entry != module.by_col.end() && entry->col == c; ++entry)
+          accumulator += entry->value * masked.col(module.offset + entry->row);
+        previous->col(k).array() = model.keep * g.col(k).array() + accumulator.array();
+      }
+    } else {
+      auto delta = module_delta.middleCols(module.offset, module.size);
+      delta.noalias() = masked.middleCols(module.offset, module.size) * module.scaled;
+      for (int c = 0; c < module.size; ++c) {
+        const int k = module.offset + c;
+        previous->col(k).array() = model.keep * g.col(k).array() + delta.col(c).array();
+      }
+    }
+  }
+  for (const CouplingPiece<Scalar>& piece : model.pieces)
+    previous->middleCols(piece.col_begin, piece.cols).noalias() +=
+        g.middleCols(piece.row_begin, piece.rows) * piece.scaled;
+}
+
 template <typename Scalar>
 void GatherInputs(const SequenceDataset& data, std::span<const int> indices, Matrix<Scalar>& inputs) {
   const int batch = static_cast<int>(indices.size());
@@ -170,12 +232,15 @@ void SliceWorkspace<Scalar>::Prepare(const EngineModel<Scalar>& model, int steps
   if (training) {
     trajectory.resize(static_cast<size_t>(chunk_count) * chunk_steps * batch * n);
     deltas.resize(static_cast<Eigen::Index>(chunk_steps) * batch, n);
+    const bool rate = model.form == NetworkForm::kRate;
+    preactivations.resize(rate ? trajectory.size() : 0);
+    masked_deltas.resize(rate ? deltas.rows() : 0, n);
     carry.resize(batch, n);
     module_delta.resize(batch, n);
     int largest = 0;
     if (module_gradients)
       for (const auto& module : model.modules) largest = std::max(largest, module.size);
-    relu_chunk.resize(static_cast<Eigen::Index>(chunk_steps) * batch, largest);
+    relu_chunk.resize(rate ? 0 : static_cast<Eigen::Index>(chunk_steps) * batch, rate ? 0 : largest);
     module_product.resize(largest, largest);
     piece_products.resize(model.pieces.size());
     for (size_t k = 0; k < model.pieces.size(); ++k) piece_products[k].resize(model.pieces[k].rows, model.pieces[k].cols);
@@ -185,16 +250,21 @@ void SliceWorkspace<Scalar>::Prepare(const EngineModel<Scalar>& model, int steps
 
 template <typename Scalar>
 long SliceWorkspace<Scalar>::bytes() const {
-  long count = static_cast<long>(trajectory.size()) + inputs.size() + deltas.size() + carry.size() + state.size() +
+  long count = static_cast<long>(trajectory.size()) + static_cast<long>(preactivations.size()) + inputs.size() +
+               deltas.size() + masked_deltas.size() + carry.size() + state.size() +
                next_state.size() + relu.size() + module_delta.size() + relu_chunk.size() + module_product.size() +
                input_product.size();
   for (const auto& m : piece_products) count += m.size();
   return count * static_cast<long>(sizeof(Scalar));
 }
 
-template <typename Scalar>
-void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, const SliceRequest& request,
-              SliceWorkspace<Scalar>& ws, SliceGradients& result) {
+namespace {
+
+/// One slice in one form; `kRate` picks the step functions and the delta the tensors see at
+/// compile time, so the form costs nothing inside the time loops.
+template <bool kRate, typename Scalar>
+void RunSliceInForm(const EngineModel<Scalar>& model, const SequenceDataset& data, const SliceRequest& request,
+                    SliceWorkspace<Scalar>& ws, SliceGradients& result) {
   const int batch = static_cast<int>(request.indices.size());
   const int steps = data.steps;
   const int n = model.state_size;
@@ -212,21 +282,27 @@ void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, con
     for (int t = 0; t < steps; ++t) {
       StateMap<Scalar> x = View(ws.state);
       StateMap<Scalar> next = View(ws.next_state);
-      ForwardStep(model, x, input_at(t), next, ws.relu);
+      if constexpr (kRate) {
+        StateMap<Scalar> pre = View(ws.relu);
+        RateForwardStep(model, x, input_at(t), pre, next);
+      } else {
+        ForwardStep(model, x, input_at(t), next, ws.relu);
+      }
       ws.state.swap(ws.next_state);
     }
     LastStepLoss(model, data, request, ws.state, result);
     return;
   }
 
-  // --- forward, storing x_0 .. x_{T-1} (x_T in ws.state) ---
+  // --- forward, storing x_0 .. x_{T-1} (x_T in ws.state; rate form: also a z_0 .. a z_{T-1}) ---
   const Eigen::Index chunk_stride = static_cast<Eigen::Index>(ws.chunk_steps) * batch;
   const size_t chunk_size = static_cast<size_t>(chunk_stride) * n;
-  auto state_at = [&](int t) {
-    Scalar* base = ws.trajectory.data() + static_cast<size_t>(t / ws.chunk_steps) * chunk_size +
+  auto stored_at = [&](std::vector<Scalar>& buffer, int t) {
+    Scalar* base = buffer.data() + static_cast<size_t>(t / ws.chunk_steps) * chunk_size +
                    static_cast<size_t>(t % ws.chunk_steps) * batch;
     return View(base, batch, n, chunk_stride);
   };
+  auto state_at = [&](int t) { return stored_at(ws.trajectory, t); };
   auto delta_at = [&](int slot) { return View(ws.deltas.data() + static_cast<Eigen::Index>(slot) * batch, batch, n, chunk_stride); };
   {
     StateMap<Scalar> x0 = state_at(0);
@@ -234,7 +310,12 @@ void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, con
   }
   for (int t = 0; t < steps; ++t) {
     StateMap<Scalar> next = t + 1 < steps ? state_at(t + 1) : View(ws.state);
-    ForwardStep(model, state_at(t), input_at(t), next, ws.relu);
+    if constexpr (kRate) {
+      StateMap<Scalar> pre = stored_at(ws.preactivations, t);
+      RateForwardStep(model, state_at(t), input_at(t), pre, next);
+    } else {
+      ForwardStep(model, state_at(t), input_at(t), next, ws.relu);
+    }
   }
   const Matrix<Scalar> dlogits = LastStepLoss(model, data, request, ws.state, result);
 
@@ -260,14 +341,25 @@ void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, con
     const int count = std::min(ws.chunk_steps, steps - first);
     for (int s = count - 1; s >= 0; --s) {
       const int t = first + s;
-      if (t == 0) break;  // g_0 is not needed: x_0 is fixed
-      StateMap<Scalar> previous = s > 0 ? delta_at(s - 1) : carry;
-      BackwardStep(model, delta_at(s), state_at(t), previous, ws.module_delta);
+      if constexpr (kRate) {
+        StateMap<Scalar> masked =
+            View(ws.masked_deltas.data() + static_cast<Eigen::Index>(s) * batch, batch, n, chunk_stride);
+        StateMap<Scalar> previous = s > 0 ? delta_at(s - 1) : carry;
+        // g_0 is not needed (x_0 is fixed), but m_1 is: W_in and b act at t = 0.
+        RateBackwardStep(model, delta_at(s), stored_at(ws.preactivations, t), masked, t > 0 ? &previous : nullptr,
+                         ws.module_delta);
+      } else {
+        if (t == 0) break;  // g_0 is not needed: x_0 is fixed
+        StateMap<Scalar> previous = s > 0 ? delta_at(s - 1) : carry;
+        BackwardStep(model, delta_at(s), state_at(t), previous, ws.module_delta);
+      }
     }
     // Gradients of this chunk: one product per tensor over all its (step, sequence) rows.
     const Eigen::Index rows = static_cast<Eigen::Index>(count) * batch;
     const auto xs = View(ws.trajectory.data() + static_cast<size_t>(c) * chunk_size, rows, n, chunk_stride);
     const auto gs = View(ws.deltas.data(), rows, n, chunk_stride);
+    // The delta that reaches W_in, b and W: g itself (voltage), m (rate).
+    const auto ms = View(kRate ? ws.masked_deltas.data() : ws.deltas.data(), rows, n, chunk_stride);
     const auto us = View(ws.inputs.data() + static_cast<Eigen::Index>(first) * batch, rows, model.input_size, input_stride);
     for (size_t k = 0; k < model.pieces.size(); ++k) {
       const CouplingPiece<Scalar>& piece = model.pieces[k];
@@ -275,16 +367,21 @@ void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, con
           gs.middleCols(piece.row_begin, piece.rows).transpose() * xs.middleCols(piece.col_begin, piece.cols);
       result.pieces[k] += ws.piece_products[k].template cast<double>();
     }
-    ws.input_product.noalias() = gs.transpose() * us;
+    ws.input_product.noalias() = ms.transpose() * us;
     result.input += ws.input_product.template cast<double>();
-    result.bias += gs.colwise().sum().transpose().template cast<double>();
+    result.bias += ms.colwise().sum().transpose().template cast<double>();
     for (size_t i = 0; i < model.modules.size(); ++i) {
       if (result.modules[i].size() == 0) continue;
       const ModuleProduct<Scalar>& module = model.modules[i];
-      auto relu_rows = ws.relu_chunk.topLeftCorner(rows, module.size);
-      relu_rows = xs.middleCols(module.offset, module.size).cwiseMax(Scalar(0));
       auto product = ws.module_product.topLeftCorner(module.size, module.size);
-      product.noalias() = gs.middleCols(module.offset, module.size).transpose() * relu_rows;
+      if constexpr (kRate) {
+        product.noalias() =
+            ms.middleCols(module.offset, module.size).transpose() * xs.middleCols(module.offset, module.size);
+      } else {
+        auto relu_rows = ws.relu_chunk.topLeftCorner(rows, module.size);
+        relu_rows = xs.middleCols(module.offset, module.size).cwiseMax(Scalar(0));
+        product.noalias() = gs.middleCols(module.offset, module.size).transpose() * relu_rows;
+      }
       result.modules[i] += product.template cast<double>();
     }
     if (c > 0) {
@@ -292,6 +389,17 @@ void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, con
       top = carry;
     }
   }
+}
+
+}  // namespace
+
+template <typename Scalar>
+void RunSlice(const EngineModel<Scalar>& model, const SequenceDataset& data, const SliceRequest& request,
+              SliceWorkspace<Scalar>& ws, SliceGradients& result) {
+  if (model.form == NetworkForm::kRate)
+    RunSliceInForm<true>(model, data, request, ws, result);
+  else
+    RunSliceInForm<false>(model, data, request, ws, result);
 }
 
 template class SliceWorkspace<float>;

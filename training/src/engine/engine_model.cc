@@ -52,12 +52,6 @@ std::vector<BlockRectangle> CoverWithRectangles(const std::vector<std::vector<bo
 template <typename Scalar>
 EngineModel<Scalar> BuildEngineModel(const Network& network, ModuleProductMode module_mode,
                                      CouplingLayoutMode coupling_mode) {
-  // The fused engine runs the voltage form; a rate-form network must not be trained or evaluated
-  // as if it were one (its input and bias sit inside the nonlinearity).
-  if (network.form() != NetworkForm::kVoltage)
-    throw std::invalid_argument(
-        "the training engine runs voltage-form networks only; this network is rate-form (training and evaluation "
-        "of the rate form are not implemented yet; simulate, certify and verify support it)");
   EngineModel<Scalar> model;
   const Scalar alpha = static_cast<Scalar>(network.alpha());
   const int n = network.state_size();
@@ -67,6 +61,7 @@ EngineModel<Scalar> BuildEngineModel(const Network& network, ModuleProductMode m
   model.output_size = network.output_size();
   model.alpha = alpha;
   model.keep = static_cast<Scalar>(1.0 - network.alpha());
+  model.form = network.form();
 
   for (int i = 0; i < network.module_count(); ++i) {
     const Module& module = network.module(i);

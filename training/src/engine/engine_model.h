@@ -1,7 +1,10 @@
 #pragma once
 // The network as the engine runs it: every tensor pre-scaled by alpha and laid out for the
 // batch-major state (a state is batch x N, column k = unit k over the batch), so one Euler step is
-//   X_{t+1} = (1 - a) X_t + U_t (a W_in)^T + 1 (a b)^T + relu(X_t) (a W)^T + X_t (a L)^T.
+//   voltage form: X_{t+1} = (1 - a) X_t + U_t (a W_in)^T + 1 (a b)^T + relu(X_t) (a W)^T + X_t (a L)^T,
+//   rate form:    X_{t+1} = (1 - a) X_t + relu(a Z_t) + X_t (a L)^T,
+//                 a Z_t   = X_t (a W)^T + U_t (a W_in)^T + 1 (a b)^T   (a > 0, so a relu(Z) = relu(a Z)).
+// Both forms use the same scaled tensors; only the place of the nonlinearity differs.
 // The coupling is cut into rectangular dense pieces that cover exactly the allowed blocks (a
 // global workspace is two pieces: hub row and hub column; a dense-enough pattern is one N x N
 // piece); module products are dense per module or, for sparse modules, lists of nonzeros.
@@ -64,6 +67,7 @@ struct EngineModel {
   int output_size = 0;
   Scalar alpha = 0;
   Scalar keep = 0;  ///< 1 - alpha
+  NetworkForm form = NetworkForm::kVoltage;
   std::vector<ModuleProduct<Scalar>> modules;
   std::vector<CouplingPiece<Scalar>> pieces;
   std::vector<BlockPlacement> placements;
