@@ -2,6 +2,7 @@
 // and the final solver-free re-check.
 #include "roro/contraction/certify.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -149,6 +150,7 @@ class CertifyRun {
   Certificate& certificate() { return result_.certificate; }
   void ProveModulesInCouplingMetric(NetworkCombination& combination);
   void ProveModulesInFamilyMetric(NetworkCombination& combination);
+  void ProveModulesInOwnMetric(NetworkCombination& combination);
   NetworkCombination CombineAgain(const std::vector<ModuleCertificate>& modules) const;
   void RecordCombination(const NetworkCombination& combination);
   RefutationSearch SearchWitness(double witness_alpha) const;
@@ -212,6 +214,8 @@ NetworkCombination CertifyRun::CombineModules() {
     ProveModulesInCouplingMetric(combination);
   if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
     ProveModulesInFamilyMetric(combination);
+  if (!combination.proven || (!options_.rate_only && !(combination.euler.factor < 1)))
+    ProveModulesInOwnMetric(combination);
   result_.seconds_combination = SecondsSince(combination_start);
   RecordCombination(combination);
   const std::vector<ModuleCertificate>& modules = certificate().modules;
@@ -290,6 +294,36 @@ void CertifyRun::ProveModulesInFamilyMetric(NetworkCombination& combination) {
     DescribeProof(certificate().modules[i], report);
     report.note = family[i].eigen ? "metric derived from L (eigen-family metric in which L is skew)"
                                   : "metric derived from L (diagonal metric in which L is skew)";
+  }
+}
+
+// Small gain in the modules' own Tier 1 metrics (closed form, eigen-metric: the rate each module
+// proves best) when the metrics proven so far (often an import's identity) give no Hurwitz
+// comparison matrix or no contracting Euler map. Kept only if that combination is proven and
+// (where the Euler map is asked for) its factor is smaller; the final re-check proves it again.
+void CertifyRun::ProveModulesInOwnMetric(NetworkCombination& combination) {
+  std::vector<ModuleCertificate> modules = certificate().modules;
+  std::vector<bool> changed(network_.module_count(), false);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    ModuleProof proof = contraction_internal::ProveModuleInOwnMetric(network_, i);
+    if (!proof.proven) continue;
+    if (proof.certificate.rate <= modules[i].rate && modules[i].method != ModuleMethod::kNone) continue;
+    modules[i] = std::move(proof.certificate);
+    changed[i] = true;
+  }
+  if (std::find(changed.begin(), changed.end(), true) == changed.end()) return;
+  if (want_euler_) AttachEulerModuleProofs(network_, modules);
+  NetworkCombination second = CombineAgain(modules);
+  if (!second.proven) return;
+  if (combination.proven && want_euler_ && !(second.euler.factor < combination.euler.factor)) return;
+  combination = std::move(second);
+  certificate().modules = std::move(modules);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (!changed[i]) continue;
+    ModuleReport& report = result_.module_reports[i];
+    DescribeProof(certificate().modules[i], report);
+    report.note = "metric " + std::string(ToString(certificate().modules[i].metric_source)) +
+                  " (the module's own metric: the coupling is small in it)";
   }
 }
 

@@ -275,6 +275,19 @@ ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_si
   return proof;
 }
 
+ModuleProof ProveModuleInOwnMetric(const Network& network, int i) {
+  const Module& module = network.module(i);
+  const double g = network.slope_bound();
+  std::string notes;
+  ModuleProof best = ProveInClosedFormOrIdentity(module, g, MakeModuleCertificate(network, i), notes);
+  if (IsExactlySymmetric(module.weights())) {
+    ModuleProof eigen = ProveInEigenMetric(module.weights(), g, MakeModuleCertificate(network, i), notes);
+    if (eigen.proven && (!best.proven || eigen.certificate.rate > best.certificate.rate)) best = std::move(eigen);
+  }
+  if (!best.proven) best.note = notes;
+  return best;
+}
+
 ModuleOutcome ProveModule(const Network& network, int i, const CertifyOptions& options,
                           std::chrono::steady_clock::time_point certify_start) {
   ModuleOutcome outcome;

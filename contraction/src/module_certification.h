@@ -66,6 +66,12 @@ struct ModuleOutcome {
 /// Tries the stored metric, the closed-form diagonal, the identity, the eigen-metric (symmetric
 /// W) and, with options.use_sdp, Tier 2 within what is left of options.timeout_seconds since
 /// `certify_start`.
+/// Module i in its own Tier 1 metric, ignoring the stored one: the better rate of the closed form
+/// (or identity) and, for an exactly symmetric W, the eigen-metric. The small-gain rule's
+/// fallback when the stored metric proved the module but its comparison matrix or Euler factor
+/// failed (an import's identity is rarely the metric the coupling is small in).
+ModuleProof ProveModuleInOwnMetric(const Network& network, int i);
+
 ModuleOutcome ProveModule(const Network& network, int i, const CertifyOptions& options,
                           std::chrono::steady_clock::time_point certify_start);
 
