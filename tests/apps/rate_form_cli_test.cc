@@ -73,17 +73,37 @@ TEST(RateFormCliTest, FromModulesKeepsWeightsAndNamesUnprovableModules) {
   EXPECT_EQ(gw.graph().edge_count(), 1);
 }
 
-TEST(RateFormCliTest, TrainingRefusesTheRateForm) {
+TEST(RateFormCliTest, TrainEvalAndAblateRunTheRateFormAndTheTrainedModelStaysCertifiedInIt) {
   TempDir dir;
-  ASSERT_EQ(RunCli({"build", "--modules", "2x4", "--form", "rate", "--inputs", "2", "--classes", "1", "-o",
+  ASSERT_EQ(RunCli({"build", "--modules", "3x4", "--form", "rate", "--inputs", "2", "--classes", "1", "-o",
                     dir.File("rate.json")})
                 .exit_code,
             0);
-  const auto trained = RunCli({"train", "--model", dir.File("rate.json"), "--data", "adding", "--synthetic-train", "48",
-                               "--synthetic-test", "16", "--steps", "12", "--epochs", "1", "--batch", "8",
-                               "--threads", "1", "--no-sdp", "--out", dir.File("run")});
-  EXPECT_NE(trained.exit_code, 0);
-  EXPECT_THAT(trained.err + trained.out, HasSubstr("rate-form"));
+  const std::vector<std::string> data = {"--data", "adding", "--synthetic-train", "48", "--synthetic-test", "16",
+                                         "--steps", "12", "--threads", "1"};
+  std::vector<std::string> train = {"train", "--model", dir.File("rate.json"), "--epochs", "2", "--batch", "8",
+                                    "--no-sdp", "--out", dir.File("run")};
+  train.insert(train.end(), data.begin(), data.end());
+  const auto trained = RunCli(train);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err << trained.out;
+  const Network model = LoadModel(dir.File("run") + "/model.json");
+  EXPECT_EQ(model.form(), NetworkForm::kRate);
+  EXPECT_NE(model.DenseCoupling(), LoadModel(dir.File("rate.json")).DenseCoupling());
+  // The certificate after training speaks for the rate form, and verifies as one.
+  EXPECT_THAT(testing::ReadFile(dir.File("run") + "/certificate.json"), HasSubstr("\"form\": \"rate\""));
+  const auto verified = RunCli({"verify", dir.File("run") + "/model.json", dir.File("run") + "/certificate.json"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  std::vector<std::string> eval = {"eval", dir.File("run") + "/model.json"};
+  eval.insert(eval.end(), data.begin(), data.end());
+  const auto evaluated = RunCli(eval);
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_THAT(evaluated.out, HasSubstr("test: 16 sequences, loss"));
+
+  std::vector<std::string> ablate = {"ablate", "removal", dir.File("run") + "/model.json", "--no-sdp"};
+  ablate.insert(ablate.end(), data.begin(), data.end());
+  const auto ablated = RunCli(ablate);
+  EXPECT_EQ(ablated.exit_code, 0) << ablated.err << ablated.out;
 }
 
 }  // namespace
