@@ -74,3 +74,17 @@ def test_alpha_must_be_given_once():
         roro.from_ctrnn_state_dict(ctrnn_state_dict(), alpha=0.1, dt=1, tau=10)
     with pytest.raises(KeyError):
         roro.from_ctrnn_state_dict({"rnn.h2h.weight": np.eye(2)}, alpha=0.1)
+
+
+def test_a_state_dict_model_trains_in_the_rate_form_and_stays_certified():
+    sd = ctrnn_state_dict(d_in=2, classes=1, seed=5)
+    net = roro.from_ctrnn_state_dict(sd, alpha=0.2)
+    data = dict(synthetic_train=64, synthetic_test=32, synthetic_steps=12)
+    before = roro.evaluate(net, "adding", **data, threads=1)
+    run = roro.train(net, "adding", **data, keep_init=True, epochs=4, batch=16, lr=1e-2, threads=1, use_sdp=False)
+    assert run.summary.termination == "completed"
+    assert run.model.form == "rate" and np.array_equal(run.model.W, net.W)  # the module is kept
+    assert run.initial_certificate.certificate.form == "rate" and run.certificate.certificate.form == "rate"
+    assert run.verification.verdict == "certified"
+    after = roro.evaluate(run.model, "adding", **data, threads=1)
+    assert after.loss < before.loss
