@@ -8,6 +8,7 @@
 #include "roro/study/sweep_grid.h"
 #include "roro/study/sweep_runner.h"
 #include "roro/topology/model_file.h"
+#include "roro/topology/network_recipe.h"
 #include "roro/training/trainer.h"
 #include "support/test_support.h"
 
@@ -57,6 +58,19 @@ TEST(SweepGridTest, ExpandsTheProductWithReadableIdsAndSkipsFreeCouplingWithoutC
   EXPECT_EQ(points[4].labels.hubs, 1);
   EXPECT_TRUE(points[4].train.euler_guard.enabled);
   EXPECT_EQ(points[0].train.optimizer.learning_rate, 0.01);
+}
+
+TEST(SweepGridTest, NetworkFormRateReachesEveryPointAndItsRecord) {
+  nlohmann::json json = TinyGridJson();
+  EXPECT_FALSE(ExpandSweepGrid(SweepGridFromJson(json, "grid.json"))[0].ToJson().contains("form"));
+  json["network"]["form"] = "rate";
+  const std::vector<SweepPoint> points = ExpandSweepGrid(SweepGridFromJson(json, "grid.json"));
+  ASSERT_EQ(points.size(), 10u);
+  for (const SweepPoint& p : points) EXPECT_EQ(p.recipe.form, NetworkForm::kRate) << p.labels.id;
+  EXPECT_EQ(points[0].ToJson()["form"], "rate");
+  EXPECT_EQ(BuildNetwork(points[4].recipe).form(), NetworkForm::kRate);
+  json["network"]["form"] = "spiking";
+  EXPECT_NE(ErrorOf(json).find("network.form"), std::string::npos) << ErrorOf(json);
 }
 
 TEST(SweepGridTest, ModuleCountAxisSplitsAFixedUnitBudget) {
