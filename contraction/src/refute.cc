@@ -6,29 +6,13 @@
 #include <vector>
 
 #include "roro/modules/random.h"
+#include "vertex_summary.h"
 
 namespace roro::contraction_internal {
 namespace {
 
 // Relative threshold so that round-off never produces a witness.
 constexpr double kWitnessMargin = 1e-7;
-
-// "k of n units active (first: 0, 3, 5, ...)": a vertex in a line of text; the whole vector goes
-// only into --json and the certificate file.
-std::string SummarizeVertex(const Eigen::VectorXd& d) {
-  constexpr int kShown = 6;
-  std::string first;
-  int active = 0;
-  for (Eigen::Index i = 0; i < d.size(); ++i) {
-    if (d(i) == 0) continue;
-    if (active < kShown) first += (active == 0 ? "" : ", ") + std::to_string(i);
-    ++active;
-  }
-  std::string text = std::to_string(active) + " of " + std::to_string(d.size()) + " units active";
-  if (active > 0 && active < d.size()) text += " (" + std::string(active > kShown ? "first: " : "") + first +
-                                               (active > kShown ? ", ..." : "") + ")";
-  return text;
-}
 
 // The vertex matrix: -I + W D + L (voltage form) or -I + D W + L (rate form, where the slopes
 // scale the rows: the nonlinearity acts on W h + c).

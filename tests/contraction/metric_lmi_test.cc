@@ -15,6 +15,7 @@ namespace roro {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 bool CsdpInstalled() { return !FindCsdpExecutable("csdp").empty(); }
 
@@ -107,6 +108,16 @@ TEST(MetricLmiTest, UnstableVertexMeansNotFound) {
   EXPECT_EQ(result.status, MetricLmiStatus::kNotFound);
   EXPECT_THAT(result.message, HasSubstr("Jacobian vertex"));
   EXPECT_EQ(result.metric.size(), 0);
+}
+
+TEST(MetricLmiTest, AnUnstableVertexOfALargeModuleIsSummarizedInOneShortLine) {
+  const int n = 40;
+  const Eigen::MatrixXd w = 1.5 * Eigen::MatrixXd::Identity(n, n);  // D = g I: -1 + 1.5 > 0
+  const MetricLmiResult result = FindMetricBySdp(w, MetricLmiOptions{});
+  EXPECT_EQ(result.status, MetricLmiStatus::kNotFound);
+  EXPECT_THAT(result.message, HasSubstr("[40 of 40 units active]"));
+  EXPECT_THAT(result.message, Not(HasSubstr("diag(")));
+  EXPECT_LT(result.message.size(), 200u) << result.message;
 }
 
 TEST(MetricLmiTest, SlopeBoundScalesTheVertices) {

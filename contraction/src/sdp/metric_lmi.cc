@@ -13,6 +13,7 @@
 
 #include "roro/contraction/csdp.h"
 #include "sdp/lmi_problems.h"
+#include "vertex_summary.h"
 
 namespace roro {
 
@@ -231,7 +232,7 @@ MetricLmiResult FindMetricBySdp(const Eigen::Ref<const Eigen::MatrixXd>& weights
       const double abscissa = LargestRealPart(-identity + weights * d.asDiagonal());
       if (!(abscissa < 0)) {
         std::ostringstream message;
-        message << "Jacobian vertex D = diag(" << d.transpose().format(Eigen::IOFormat(6, 0, ", ")) << ") has an "
+        message << "Jacobian vertex D [" << contraction_internal::SummarizeVertex(d) << "] has an "
                 << "eigenvalue with real part " << abscissa << " >= 0: no metric contracts it";
         return finish(MetricLmiStatus::kNotFound, message.str());
       }
