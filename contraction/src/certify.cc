@@ -150,6 +150,7 @@ class CertifyRun {
   Certificate& certificate() { return result_.certificate; }
   void ProveModulesInCouplingMetric(NetworkCombination& combination);
   void ProveModulesInFamilyMetric(NetworkCombination& combination);
+  void ProveModulesInSolvedBlockMetric(NetworkCombination& combination);
   void ProveModulesInOwnMetric(NetworkCombination& combination);
   NetworkCombination CombineAgain(const std::vector<ModuleCertificate>& modules) const;
   void RecordCombination(const NetworkCombination& combination);
@@ -214,6 +215,8 @@ NetworkCombination CertifyRun::CombineModules() {
     ProveModulesInCouplingMetric(combination);
   if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
     ProveModulesInFamilyMetric(combination);
+  if (!combination.proven && network_.coupling_form() == CouplingForm::kFixed)
+    ProveModulesInSolvedBlockMetric(combination);
   if (!combination.proven || (!options_.rate_only && !(combination.euler.factor < 1)))
     ProveModulesInOwnMetric(combination);
   result_.seconds_combination = SecondsSince(combination_start);
@@ -294,6 +297,42 @@ void CertifyRun::ProveModulesInFamilyMetric(NetworkCombination& combination) {
     DescribeProof(certificate().modules[i], report);
     report.note = family[i].eigen ? "metric derived from L (eigen-family metric in which L is skew)"
                                   : "metric derived from L (diagonal metric in which L is skew)";
+  }
+}
+
+// Unknowns of the linear system BlockMetricsFromCoupling solves (upper triangles of the coupled
+// modules' blocks): its dense SVD costs O(rows * unknowns^2), a few ms at this size; larger
+// networks (whose couplings are metric-skew in diagonal or family metrics, found above) skip it.
+constexpr int kMaxSolvedMetricUnknowns = 400;
+
+// A fixed L that is skew in a block metric no family above holds (a dense module's own metric,
+// rotated sparse/svd metrics, ...): solve M_i L_ij + L_ji^T M_j = 0 for symmetric blocks, prove
+// every coupled module in its block (diagonal bounds, the eigen sector proof, the vertex LMI for
+// small dense blocks) and combine again; kept only if that combination is proven.
+void CertifyRun::ProveModulesInSolvedBlockMetric(NetworkCombination& combination) {
+  const std::vector<Eigen::MatrixXd> solved =
+      contraction_internal::BlockMetricsFromCoupling(network_, kMaxSolvedMetricUnknowns);
+  if (solved.empty()) return;
+  std::vector<ModuleCertificate> modules = certificate().modules;
+  const int max_vertex_size = std::min(options_.sdp.max_vertex_size, contraction_internal::kMaxStoredMetricVertexSize);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (solved[i].size() == 0) continue;
+    ModuleCertificate base = MakeModuleCertificate(network_, i);
+    base.metric_source = MetricSource::kDerivedFromCoupling;
+    ModuleProof proof = contraction_internal::ProveInGivenMetric(network_, i, solved[i], max_vertex_size, base);
+    if (!proof.proven) return;
+    modules[i] = std::move(proof.certificate);
+  }
+  if (want_euler_) AttachEulerModuleProofs(network_, modules);
+  NetworkCombination second = CombineAgain(modules);
+  if (!second.proven) return;
+  combination = std::move(second);
+  certificate().modules = std::move(modules);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    if (solved[i].size() == 0) continue;
+    ModuleReport& report = result_.module_reports[i];
+    DescribeProof(certificate().modules[i], report);
+    report.note = "metric derived from L (block metric in which L is skew, solved from M L + L^T M = 0)";
   }
 }
 

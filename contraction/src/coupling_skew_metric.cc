@@ -2,6 +2,7 @@
 #include "coupling_skew_metric.h"
 
 #include <cmath>
+#include <utility>
 
 namespace roro::contraction_internal {
 
@@ -96,6 +97,78 @@ std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network) {
     family[i].metric = 0.5 * (metric + metric.transpose());
   }
   return family;
+}
+
+std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, int max_unknowns) {
+  const int p = network.module_count();
+  const std::vector<int>& offsets = network.offsets();
+  const Eigen::MatrixXd l = network.DenseCoupling();
+  const auto size = [&](int i) { return network.module(i).size(); };
+  const auto block = [&](int i, int j) { return l.block(offsets[i], offsets[j], size(i), size(j)); };
+  // The coupled pairs and modules; each coupled module's upper triangle gets a column range.
+  std::vector<std::pair<int, int>> pairs;
+  std::vector<int> column(p, -1);
+  int unknowns = 0;
+  Eigen::Index equations = 0;
+  for (int i = 0; i < p; ++i)
+    for (int j = i + 1; j < p; ++j) {
+      if (block(i, j).isZero(0.0) && block(j, i).isZero(0.0)) continue;
+      pairs.emplace_back(i, j);
+      equations += static_cast<Eigen::Index>(size(i)) * size(j);
+      for (int k : {i, j})
+        if (column[k] < 0) {
+          column[k] = unknowns;
+          unknowns += size(k) * (size(k) + 1) / 2;
+        }
+    }
+  if (pairs.empty() || unknowns > max_unknowns) return {};
+  // vech index of entry (a, b) of module k's block (symmetric: (a, b) and (b, a) share it).
+  const auto unknown = [&](int k, int a, int b) {
+    if (a > b) std::swap(a, b);
+    const int n = size(k);
+    return column[k] + a * n - a * (a - 1) / 2 + (b - a);
+  };
+  // (M_i L_ij + L_ji^T M_j)_ab = sum_c M_i(a, c) L_ij(c, b) + sum_c L_ji(c, a) M_j(c, b).
+  Eigen::MatrixXd a_matrix = Eigen::MatrixXd::Zero(equations, unknowns);
+  Eigen::Index row = 0;
+  for (const auto& [i, j] : pairs) {
+    const Eigen::MatrixXd lij = block(i, j), lji = block(j, i);
+    for (int a = 0; a < size(i); ++a)
+      for (int b = 0; b < size(j); ++b, ++row) {
+        for (int c = 0; c < size(i); ++c) a_matrix(row, unknown(i, a, c)) += lij(c, b);
+        for (int c = 0; c < size(j); ++c) a_matrix(row, unknown(j, c, b)) += lji(c, a);
+      }
+  }
+  const Eigen::BDCSVD<Eigen::MatrixXd> svd(a_matrix, Eigen::ComputeFullV);
+  const Eigen::VectorXd& sigma = svd.singularValues();
+  const double largest = sigma.size() > 0 ? sigma(0) : 0.0;
+  if (!(largest > 0) || !std::isfinite(largest)) return {};
+  int rank = 0;
+  while (rank < sigma.size() && sigma(rank) > 1e-10 * largest) ++rank;
+  const int nullity = unknowns - rank;
+  if (nullity == 0) return {};
+  const Eigen::MatrixXd null_space = svd.matrixV().rightCols(nullity);
+  // The identity blocks, projected onto the null space (the solution itself when it is unique
+  // up to scale, its sign chosen by the projection).
+  Eigen::VectorXd identity = Eigen::VectorXd::Zero(unknowns);
+  for (int k = 0; k < p; ++k)
+    if (column[k] >= 0)
+      for (int a = 0; a < size(k); ++a) identity(unknown(k, a, a)) = 1;
+  Eigen::VectorXd x = null_space * (null_space.transpose() * identity);
+  if (nullity == 1 && identity.dot(x) < 0) x = -x;
+  if (!(x.cwiseAbs().maxCoeff() > 0) || !x.allFinite()) return {};
+  x /= x.cwiseAbs().maxCoeff();
+  std::vector<Eigen::MatrixXd> metrics(p);
+  for (int k = 0; k < p; ++k) {
+    if (column[k] < 0) continue;
+    Eigen::MatrixXd m(size(k), size(k));
+    for (int a = 0; a < size(k); ++a)
+      for (int b = 0; b < size(k); ++b) m(a, b) = x(unknown(k, a, b));
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(m, Eigen::EigenvaluesOnly);
+    if (eigen.info() != Eigen::Success || !(eigen.eigenvalues().minCoeff() > 0)) return {};
+    metrics[k] = std::move(m);
+  }
+  return metrics;
 }
 
 }  // namespace roro::contraction_internal

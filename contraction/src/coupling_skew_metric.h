@@ -37,4 +37,14 @@ struct FamilyMetric {
 /// re-proven rigorously.
 std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network);
 
+/// The general block metric in which L is skew: symmetric blocks M_i of any form (a dense
+/// module's SDP-like metric included) with M_i L_ij + L_ji^T M_j = 0 for every pair of coupled
+/// modules, a linear system in the blocks' upper triangles, solved by its null space (singular
+/// values below 1e-10 of the largest count as zero). With a one-dimensional null space the metric
+/// is unique up to one scale; otherwise the projection of the identity blocks onto the null space
+/// is taken. Empty for a module without coupling; the whole result is empty when the system has
+/// more than `max_unknowns` unknowns, no nonzero solution, or the solution has a block that is
+/// not positive definite. Only a proposal: every rate and the residual are re-proven rigorously.
+std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, int max_unknowns);
+
 }  // namespace roro::contraction_internal

@@ -258,6 +258,11 @@ ModuleProof ProveInStoredMetricByBounds(const Network& network, int i, int max_v
 
 }  // namespace
 
+ModuleProof ProveInGivenMetric(const Network& network, int i, const Eigen::MatrixXd& metric, int max_vertex_size,
+                               ModuleCertificate base) {
+  return ProveInStoredMetricByBounds(network, i, max_vertex_size, metric, std::move(base));
+}
+
 ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size) {
   const Eigen::MatrixXd& stored = network.metric_blocks()[i];
   ModuleCertificate base = MakeModuleCertificate(network, i);

@@ -54,6 +54,13 @@ ModuleProof ProveInDiagonalMetric(const Eigen::MatrixXd& w, double g, const Eige
 /// LMI for dense metrics up to `max_vertex_size`.
 ModuleProof ProveInStoredMetric(const Network& network, int i, int max_vertex_size);
 
+/// The rate of module i in a given metric (diagonal, eigen-family or dense), by the same bounds
+/// as a stored metric without a sector multiplier: diagonal bounds, the eigen-metric's sector
+/// proof for a symmetric W, the vertex LMI for dense metrics up to `max_vertex_size`. `base`
+/// carries the layout and the metric source.
+ModuleProof ProveInGivenMetric(const Network& network, int i, const Eigen::MatrixXd& metric, int max_vertex_size,
+                               ModuleCertificate base);
+
 /// What Certify keeps of module i: the proof in the stored metric if it holds there, else the
 /// first of the other metrics that proves the module.
 struct ModuleOutcome {
