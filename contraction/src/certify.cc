@@ -304,6 +304,10 @@ void CertifyRun::ProveModulesInFamilyMetric(NetworkCombination& combination) {
 // modules' blocks): its dense SVD costs O(rows * unknowns^2), a few ms at this size; larger
 // networks (whose couplings are metric-skew in diagonal or family metrics, found above) skip it.
 constexpr int kMaxSolvedMetricUnknowns = 400;
+// Relative size of the solve's rounding below which a block counts as a member of its module's
+// family (diagonal, eigen family). Only a proposal: the projected block is proven rigorously, and
+// the combination re-bounds the residual M L + L^T M it leaves.
+constexpr double kFamilyRounding = 1e-6;
 
 // A fixed L that is skew in a block metric no family above holds (a dense module's own metric,
 // rotated sparse/svd metrics, ...): solve M_i L_ij + L_ji^T M_j = 0 for symmetric blocks, prove
@@ -319,7 +323,34 @@ void CertifyRun::ProveModulesInSolvedBlockMetric(NetworkCombination& combination
     if (solved[i].size() == 0) continue;
     ModuleCertificate base = MakeModuleCertificate(network_, i);
     base.metric_source = MetricSource::kDerivedFromCoupling;
-    ModuleProof proof = contraction_internal::ProveInGivenMetric(network_, i, solved[i], max_vertex_size, base);
+    const Eigen::MatrixXd& w = network_.module(i).weights();
+    if (contraction_internal::IsExactlySymmetric(w)) {
+      // A symmetric module's block in its eigen family Q diag(m) Q^T (up to the solve's
+      // rounding): proven there by the family's sector proof, as the family route does.
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(w);
+      const Eigen::MatrixXd rotated = eigen.eigenvectors().transpose() * solved[i] * eigen.eigenvectors();
+      const Eigen::VectorXd m = rotated.diagonal();
+      const double off = (rotated - Eigen::MatrixXd(m.asDiagonal())).cwiseAbs().maxCoeff();
+      if (eigen.info() == Eigen::Success && m.minCoeff() > 0 && off <= kFamilyRounding * m.maxCoeff()) {
+        const Eigen::MatrixXd family_metric = eigen.eigenvectors() * m.asDiagonal() * eigen.eigenvectors().transpose();
+        const SymmetricEigenProof proof = contraction_internal::ProveInEigenFamilyMetric(
+            w, network_.slope_bound(), 0.5 * (family_metric + family_metric.transpose()), eigen.eigenvalues(), m);
+        if (proof.proven) {
+          base.method = ModuleMethod::kSymmetricEigen;
+          base.metric = proof.metric;
+          base.rate = proof.rate;
+          base.sector_multiplier = proof.multiplier;
+          modules[i] = std::move(base);
+          continue;
+        }
+      }
+    }
+    // A block that is diagonal up to the solve's rounding (sparse and svd modules' family): its
+    // diagonal, so that the diagonal bounds prove it at any size.
+    Eigen::MatrixXd block = solved[i];
+    const Eigen::MatrixXd diagonal = block.diagonal().asDiagonal();
+    if ((block - diagonal).cwiseAbs().maxCoeff() <= kFamilyRounding * block.cwiseAbs().maxCoeff()) block = diagonal;
+    ModuleProof proof = contraction_internal::ProveInGivenMetric(network_, i, block, max_vertex_size, base);
     if (!proof.proven) return;
     modules[i] = std::move(proof.certificate);
   }

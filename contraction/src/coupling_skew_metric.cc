@@ -99,15 +99,51 @@ std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network) {
   return family;
 }
 
+namespace {
+
+// A module's metric family as a basis of symmetric matrices, M_k = sum_t x_t E_t: the eigen
+// family (q_a q_a^T) for an exactly symmetric W, the diagonal family for sparse and svd modules,
+// every symmetric matrix (the upper triangle's unit pairs) otherwise. The identity is x = 1 on
+// the first `identity_count` elements in each family.
+std::vector<Eigen::MatrixXd> FamilyBasis(const Module& module, int* identity_count) {
+  const Eigen::MatrixXd& w = module.weights();
+  const int n = module.size();
+  std::vector<Eigen::MatrixXd> basis;
+  *identity_count = n;
+  if (w == w.transpose()) {
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(w);
+    if (eigen.info() == Eigen::Success) {
+      for (int a = 0; a < n; ++a) basis.push_back(eigen.eigenvectors().col(a) * eigen.eigenvectors().col(a).transpose());
+      return basis;
+    }
+  }
+  for (int a = 0; a < n; ++a) {
+    Eigen::MatrixXd e = Eigen::MatrixXd::Zero(n, n);
+    e(a, a) = 1;
+    basis.push_back(std::move(e));
+  }
+  if (module.kind() == ModuleKind::kSparse || module.kind() == ModuleKind::kSvd) return basis;
+  for (int a = 0; a < n; ++a)
+    for (int b = a + 1; b < n; ++b) {
+      Eigen::MatrixXd e = Eigen::MatrixXd::Zero(n, n);
+      e(a, b) = e(b, a) = 1;
+      basis.push_back(std::move(e));
+    }
+  return basis;
+}
+
+}  // namespace
+
 std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, int max_unknowns) {
   const int p = network.module_count();
   const std::vector<int>& offsets = network.offsets();
   const Eigen::MatrixXd l = network.DenseCoupling();
   const auto size = [&](int i) { return network.module(i).size(); };
   const auto block = [&](int i, int j) { return l.block(offsets[i], offsets[j], size(i), size(j)); };
-  // The coupled pairs and modules; each coupled module's upper triangle gets a column range.
+  // The coupled pairs and modules; each coupled module's family basis gets a column range.
   std::vector<std::pair<int, int>> pairs;
-  std::vector<int> column(p, -1);
+  std::vector<int> column(p, -1), identity_count(p, 0);
+  std::vector<std::vector<Eigen::MatrixXd>> basis(p);
   int unknowns = 0;
   Eigen::Index equations = 0;
   for (int i = 0; i < p; ++i)
@@ -118,26 +154,24 @@ std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, in
       for (int k : {i, j})
         if (column[k] < 0) {
           column[k] = unknowns;
-          unknowns += size(k) * (size(k) + 1) / 2;
+          const int upper = size(k) * (size(k) + 1) / 2;
+          if (unknowns + upper > max_unknowns) return {};  // before any basis is formed
+          basis[k] = FamilyBasis(network.module(k), &identity_count[k]);
+          unknowns += static_cast<int>(basis[k].size());
         }
     }
-  if (pairs.empty() || unknowns > max_unknowns) return {};
-  // vech index of entry (a, b) of module k's block (symmetric: (a, b) and (b, a) share it).
-  const auto unknown = [&](int k, int a, int b) {
-    if (a > b) std::swap(a, b);
-    const int n = size(k);
-    return column[k] + a * n - a * (a - 1) / 2 + (b - a);
-  };
-  // (M_i L_ij + L_ji^T M_j)_ab = sum_c M_i(a, c) L_ij(c, b) + sum_c L_ji(c, a) M_j(c, b).
+  if (pairs.empty()) return {};
+  // (M_i L_ij + L_ji^T M_j) = sum_t x_it E_it L_ij + sum_t x_jt L_ji^T E_jt, entry by entry.
   Eigen::MatrixXd a_matrix = Eigen::MatrixXd::Zero(equations, unknowns);
   Eigen::Index row = 0;
   for (const auto& [i, j] : pairs) {
     const Eigen::MatrixXd lij = block(i, j), lji = block(j, i);
-    for (int a = 0; a < size(i); ++a)
-      for (int b = 0; b < size(j); ++b, ++row) {
-        for (int c = 0; c < size(i); ++c) a_matrix(row, unknown(i, a, c)) += lij(c, b);
-        for (int c = 0; c < size(j); ++c) a_matrix(row, unknown(j, c, b)) += lji(c, a);
-      }
+    const Eigen::Index rows = static_cast<Eigen::Index>(size(i)) * size(j);
+    for (std::size_t t = 0; t < basis[i].size(); ++t)
+      a_matrix.col(column[i] + static_cast<int>(t)).segment(row, rows) = (basis[i][t] * lij).reshaped();
+    for (std::size_t t = 0; t < basis[j].size(); ++t)
+      a_matrix.col(column[j] + static_cast<int>(t)).segment(row, rows) = (lji.transpose() * basis[j][t]).reshaped();
+    row += rows;
   }
   const Eigen::BDCSVD<Eigen::MatrixXd> svd(a_matrix, Eigen::ComputeFullV);
   const Eigen::VectorXd& sigma = svd.singularValues();
@@ -148,12 +182,11 @@ std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, in
   const int nullity = unknowns - rank;
   if (nullity == 0) return {};
   const Eigen::MatrixXd null_space = svd.matrixV().rightCols(nullity);
-  // The identity blocks, projected onto the null space (the solution itself when it is unique
-  // up to scale, its sign chosen by the projection).
+  // The identity (in every family), projected onto the null space: the solution itself when it
+  // is unique up to scale, its sign chosen by the projection.
   Eigen::VectorXd identity = Eigen::VectorXd::Zero(unknowns);
   for (int k = 0; k < p; ++k)
-    if (column[k] >= 0)
-      for (int a = 0; a < size(k); ++a) identity(unknown(k, a, a)) = 1;
+    if (column[k] >= 0) identity.segment(column[k], identity_count[k]).setOnes();
   Eigen::VectorXd x = null_space * (null_space.transpose() * identity);
   if (nullity == 1 && identity.dot(x) < 0) x = -x;
   if (!(x.cwiseAbs().maxCoeff() > 0) || !x.allFinite()) return {};
@@ -161,9 +194,9 @@ std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, in
   std::vector<Eigen::MatrixXd> metrics(p);
   for (int k = 0; k < p; ++k) {
     if (column[k] < 0) continue;
-    Eigen::MatrixXd m(size(k), size(k));
-    for (int a = 0; a < size(k); ++a)
-      for (int b = 0; b < size(k); ++b) m(a, b) = x(unknown(k, a, b));
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(size(k), size(k));
+    for (std::size_t t = 0; t < basis[k].size(); ++t) m += x(column[k] + static_cast<int>(t)) * basis[k][t];
+    m = 0.5 * (m + m.transpose()).eval();
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(m, Eigen::EigenvaluesOnly);
     if (eigen.info() != Eigen::Success || !(eigen.eigenvalues().minCoeff() > 0)) return {};
     metrics[k] = std::move(m);

@@ -37,13 +37,15 @@ struct FamilyMetric {
 /// re-proven rigorously.
 std::vector<FamilyMetric> FamilyMetricsFromCoupling(const Network& network);
 
-/// The general block metric in which L is skew: symmetric blocks M_i of any form (a dense
-/// module's SDP-like metric included) with M_i L_ij + L_ji^T M_j = 0 for every pair of coupled
-/// modules, a linear system in the blocks' upper triangles, solved by its null space (singular
+/// The block metric in which L is skew, searched over the product of the modules' own families:
+/// the eigen family Q_i diag(m_i) Q_i^T for an exactly symmetric W_i, diagonal metrics for sparse
+/// and svd modules, every symmetric matrix for the others (a dense module's own metric, which no
+/// finite family holds), block scalars included. M_i L_ij + L_ji^T M_j = 0 for every pair of
+/// coupled modules is linear in the family coordinates; it is solved by its null space (singular
 /// values below 1e-10 of the largest count as zero). With a one-dimensional null space the metric
-/// is unique up to one scale; otherwise the projection of the identity blocks onto the null space
-/// is taken. Empty for a module without coupling; the whole result is empty when the system has
-/// more than `max_unknowns` unknowns, no nonzero solution, or the solution has a block that is
+/// is unique up to one scale; otherwise the projection of the identity onto the null space is
+/// taken. Empty for a module without coupling; the whole result is empty when the blocks' upper
+/// triangles exceed `max_unknowns`, there is no nonzero solution, or a block of the solution is
 /// not positive definite. Only a proposal: every rate and the residual are re-proven rigorously.
 std::vector<Eigen::MatrixXd> BlockMetricsFromCoupling(const Network& network, int max_unknowns);
 

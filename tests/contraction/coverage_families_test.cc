@@ -8,6 +8,7 @@
 #include <cmath>
 #include <complex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -123,14 +124,14 @@ TEST(CoverageFamilies, ByConstructionNetworksContractInTheGeneratorsMetric) {
     }
 }
 
-// L = B - M^-1 B^T M with M a random eigen-family member per symmetric module (block scalars
-// included), imported with identity metrics: only the family route can find M.
-TEST(CoverageFamilies, SkewInEigenFamilyMetricIsCertifiedAndReverified) {
+// L = B - M^-1 B^T M with M a random member of each module's family (block scalars included),
+// imported with identity metrics: the family routes must find M. Returns {skew, certified}.
+std::pair<int, int> CertifySkewConstructions(Family family, std::uint64_t last_seed) {
   CertifyOptions options;
   options.use_sdp = false;
   int skew = 0, certified = 0;
-  for (std::uint64_t seed = 2; seed <= 24; seed += 2) {
-    const GeneratedNetwork generated = GenerateCertifiable(Family::kSymmetric, seed);
+  for (std::uint64_t seed = 2; seed <= last_seed; seed += 2) {
+    const GeneratedNetwork generated = GenerateCertifiable(family, seed);
     if (generated.construction != contraction_internal::coverage::Construction::kSkewInFamilyMetric) continue;
     ++skew;
     const CertificationResult result = Certify(generated.network, options);
@@ -147,8 +148,22 @@ TEST(CoverageFamilies, SkewInEigenFamilyMetricIsCertifiedAndReverified) {
     for (ModuleCertificate& m : inflated.modules) m.rate *= 1.5;
     EXPECT_NE(VerifyCertificate(generated.network, inflated).verdict, Verdict::kCertified);
   }
+  return {skew, certified};
+}
+
+// Symmetric modules: eigen-family metrics.
+TEST(CoverageFamilies, SkewInEigenFamilyMetricIsCertifiedAndReverified) {
+  const auto [skew, certified] = CertifySkewConstructions(Family::kSymmetric, 24);
   EXPECT_GE(skew, 10);
-  EXPECT_GE(certified, skew * 7 / 10) << certified << " of " << skew;
+  EXPECT_GE(certified, skew * 9 / 10) << certified << " of " << skew;
+}
+
+// Sparse, svd, symmetric and dense modules side by side: the product of their families (a dense
+// module's metric is any positive definite matrix), solved from M L + L^T M = 0.
+TEST(CoverageFamilies, SkewInTheProductOfMixedFamiliesIsCertifiedAndReverified) {
+  const auto [skew, certified] = CertifySkewConstructions(Family::kMixed, 40);
+  EXPECT_GE(skew, 15);
+  EXPECT_GE(certified, skew * 9 / 10) << certified << " of " << skew;
 }
 
 TEST(CoverageFamilies, CertifyIsSoundOnBothKinds) {
@@ -192,9 +207,9 @@ TEST(CoverageFamilies, CertifyIsSoundOnBothKinds) {
         }
       }
     }
-  // Not yet the 90 % (see docs/certification.md, Coverage): the test asserts soundness and
-  // that the families exercise certificates at all.
-  EXPECT_GE(certified, total / 5);
+  // The workspace family is not yet at the 90 % (its Euler step, docs/certification.md,
+  // Coverage): over the three families together at least 80 % are certified.
+  EXPECT_GE(certified, total * 8 / 10) << certified << " of " << total;
 }
 
 }  // namespace
