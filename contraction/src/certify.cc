@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 
@@ -153,6 +154,8 @@ class CertifyRun {
   void ProveModulesInSolvedBlockMetric(NetworkCombination& combination);
   void ProveModulesInOwnMetric(NetworkCombination& combination);
   NetworkCombination CombineAgain(const std::vector<ModuleCertificate>& modules) const;
+  void AdoptIfCombined(std::vector<ModuleCertificate>& modules, NetworkCombination& combination,
+                       const std::function<std::string(int)>& note);
   void RecordCombination(const NetworkCombination& combination);
   RefutationSearch SearchWitness(double witness_alpha) const;
 
@@ -244,16 +247,9 @@ void CertifyRun::ProveModulesInCouplingMetric(NetworkCombination& combination) {
     if (!proof.proven) return;
     modules[i] = std::move(proof.certificate);
   }
-  NetworkCombination second = CombineAgain(modules);
-  if (!second.proven) return;
-  combination = std::move(second);
-  certificate().modules = std::move(modules);
-  for (int i = 0; i < network_.module_count(); ++i) {
-    if (derived[i].size() == 0) continue;
-    ModuleReport& report = result_.module_reports[i];
-    DescribeProof(certificate().modules[i], report);
-    report.note = "metric derived from L (diagonal metric in which L is skew)";
-  }
+  AdoptIfCombined(modules, combination, [&](int i) {
+    return derived[i].size() == 0 ? std::string() : "metric derived from L (diagonal metric in which L is skew)";
+  });
 }
 
 // A fixed L with symmetric modules: the block metric from each module's own family (eigen family
@@ -287,17 +283,11 @@ void CertifyRun::ProveModulesInFamilyMetric(NetworkCombination& combination) {
     modules[i] = std::move(base);
   }
   if (want_euler_) AttachEulerModuleProofs(network_, modules);
-  NetworkCombination second = CombineAgain(modules);
-  if (!second.proven) return;
-  combination = std::move(second);
-  certificate().modules = std::move(modules);
-  for (int i = 0; i < network_.module_count(); ++i) {
-    if (family[i].metric.size() == 0) continue;
-    ModuleReport& report = result_.module_reports[i];
-    DescribeProof(certificate().modules[i], report);
-    report.note = family[i].eigen ? "metric derived from L (eigen-family metric in which L is skew)"
-                                  : "metric derived from L (diagonal metric in which L is skew)";
-  }
+  AdoptIfCombined(modules, combination, [&](int i) -> std::string {
+    if (family[i].metric.size() == 0) return "";
+    return family[i].eigen ? "metric derived from L (eigen-family metric in which L is skew)"
+                           : "metric derived from L (diagonal metric in which L is skew)";
+  });
 }
 
 // Unknowns of the linear system BlockMetricsFromCoupling solves (upper triangles of the coupled
@@ -355,16 +345,11 @@ void CertifyRun::ProveModulesInSolvedBlockMetric(NetworkCombination& combination
     modules[i] = std::move(proof.certificate);
   }
   if (want_euler_) AttachEulerModuleProofs(network_, modules);
-  NetworkCombination second = CombineAgain(modules);
-  if (!second.proven) return;
-  combination = std::move(second);
-  certificate().modules = std::move(modules);
-  for (int i = 0; i < network_.module_count(); ++i) {
-    if (solved[i].size() == 0) continue;
-    ModuleReport& report = result_.module_reports[i];
-    DescribeProof(certificate().modules[i], report);
-    report.note = "metric derived from L (block metric in which L is skew, solved from M L + L^T M = 0)";
-  }
+  AdoptIfCombined(modules, combination, [&](int i) {
+    return solved[i].size() == 0
+               ? std::string()
+               : "metric derived from L (block metric in which L is skew, solved from M L + L^T M = 0)";
+  });
 }
 
 // Small gain in the modules' own Tier 1 metrics (closed form, eigen-metric: the rate each module
@@ -394,6 +379,23 @@ void CertifyRun::ProveModulesInOwnMetric(NetworkCombination& combination) {
     DescribeProof(certificate().modules[i], report);
     report.note = "metric " + std::string(ToString(certificate().modules[i].metric_source)) +
                   " (the module's own metric: the coupling is small in it)";
+  }
+}
+
+// Combines `modules` again; only if that combination is proven, it and the modules replace the
+// current ones, and every module `note` names (non-empty) is reported with that note.
+void CertifyRun::AdoptIfCombined(std::vector<ModuleCertificate>& modules, NetworkCombination& combination,
+                                 const std::function<std::string(int)>& note) {
+  NetworkCombination second = CombineAgain(modules);
+  if (!second.proven) return;
+  combination = std::move(second);
+  certificate().modules = std::move(modules);
+  for (int i = 0; i < network_.module_count(); ++i) {
+    std::string text = note(i);
+    if (text.empty()) continue;
+    ModuleReport& report = result_.module_reports[i];
+    DescribeProof(certificate().modules[i], report);
+    report.note = std::move(text);
   }
 }
 
