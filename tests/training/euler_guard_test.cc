@@ -16,6 +16,7 @@
 #include "roro/training/parameters.h"
 #include "roro/training/trainer.h"
 #include "support/test_support.h"
+#include "training/run_metrics.h"
 
 namespace roro {
 namespace {
@@ -30,13 +31,7 @@ long CouplingLength(const Network& network) {
   return length;
 }
 
-std::vector<nlohmann::json> ReadMetrics(const std::string& run) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(testing::ReadFile(RunMetricsPath(run)));
-  std::string line;
-  while (std::getline(in, line)) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
+using test_runs::ReadMetrics;
 
 // Records the coupling entries after every optimizer step (the trainer's network holds the
 // current parameters while a callback runs).

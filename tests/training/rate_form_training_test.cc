@@ -16,6 +16,7 @@
 #include "roro/training/trainer.h"
 #include "support/test_support.h"
 #include "training/tiny_network.h"
+#include "training/run_metrics.h"
 
 namespace roro {
 namespace {
@@ -23,13 +24,7 @@ namespace {
 using testing::TempDir;
 using test_networks::TinyNetwork;
 
-std::vector<nlohmann::json> ReadMetrics(const std::string& run) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(testing::ReadFile(RunMetricsPath(run)));
-  std::string line;
-  while (std::getline(in, line)) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
+using test_runs::ReadMetrics;
 
 TEST(RateFormTrainingTest, GuardProjectsTheRateFactorAndTheTrainedModelCertifiesInTheRateForm) {
   TempDir dir;

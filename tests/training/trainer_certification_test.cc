@@ -19,6 +19,7 @@
 #include "roro/training/trainer.h"
 #include "support/test_support.h"
 #include "training/tiny_network.h"
+#include "training/run_metrics.h"
 
 namespace roro {
 namespace {
@@ -58,13 +59,7 @@ Network InconclusiveNetwork() {
   return NetworkBuilder().AddModule(Module::FromMatrix(ModuleKind::kDense, w)).SetInputSize(2).SetOutputSize(1).Build();
 }
 
-std::vector<nlohmann::json> ReadMetrics(const std::string& run) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(testing::ReadFile(RunMetricsPath(run)));
-  std::string line;
-  while (std::getline(in, line)) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
+using test_runs::ReadMetrics;
 
 nlohmann::json LineOfType(const std::vector<nlohmann::json>& records, const std::string& type) {
   for (const nlohmann::json& r : records)

@@ -20,6 +20,7 @@
 #include "roro/training/datasets.h"
 #include "roro/training/parameters.h"
 #include "support/test_support.h"
+#include "training/run_metrics.h"
 
 namespace roro {
 namespace {
@@ -49,13 +50,7 @@ bool SameBits(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<size_t>(a.size())) == 0;
 }
 
-std::vector<nlohmann::json> ReadMetrics(const std::string& run) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(testing::ReadFile(RunMetricsPath(run)));
-  std::string line;
-  while (std::getline(in, line)) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
+using test_runs::ReadMetrics;
 
 int CountType(const std::vector<nlohmann::json>& records, const std::string& type) {
   return static_cast<int>(std::count_if(records.begin(), records.end(),
