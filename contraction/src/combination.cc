@@ -158,9 +158,9 @@ std::vector<double> ModuleEulerNormsUp(const Network& network, const ModuleMetri
   return norms;
 }
 
-// l >= ||Theta L Theta^-1|| in the metric blkdiag(p_K M_i): the norm of the matrix of block norms.
-double CouplingEulerNormUp(const CouplingLookup& coupling, const std::vector<double>& block_norms, int module_count,
-                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
+// N_ij sqrt(p_i / p_j) >= ||Theta_i L_ij Theta_j^-1|| scaled into the metric blkdiag(p_K M_i).
+Eigen::MatrixXd WeightedBlockNorms(const CouplingLookup& coupling, const std::vector<double>& block_norms, int module_count,
+                                   const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
   std::vector<double> weight(module_count, 1.0);
   for (std::size_t k = 0; k < groups.size(); ++k)
     for (int i : groups[k]) weight[i] = group_weights.empty() ? 1.0 : group_weights[k];
@@ -171,7 +171,14 @@ double CouplingEulerNormUp(const CouplingLookup& coupling, const std::vector<dou
     const double ratio = contraction_internal::rigorous::SqrtUp(Up(weight[block.row] / Down(weight[block.col])));
     n(block.row, block.col) = Up(block_norms[b] * ratio);
   }
-  return contraction_internal::rigorous::NonnegativeNormUp(n);
+  return n;
+}
+
+// l >= ||Theta L Theta^-1|| in the metric blkdiag(p_K M_i): the norm of the matrix of block norms.
+double CouplingEulerNormUp(const CouplingLookup& coupling, const std::vector<double>& block_norms, int module_count,
+                           const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights) {
+  return contraction_internal::rigorous::NonnegativeNormUp(
+      WeightedBlockNorms(coupling, block_norms, module_count, groups, group_weights));
 }
 
 }  // namespace
@@ -184,47 +191,157 @@ double EulerCouplingNormUp(const Network& network, const CouplingLookup& couplin
   return Up(module_part + CouplingEulerNormUp(coupling, block_norms, network.module_count(), groups, group_weights));
 }
 
+namespace {
+
+// Everything the Euler routes need that does not depend on the step alpha.
+class EulerRoutes {
+ public:
+  EulerRoutes(const Network& network, const CouplingLookup& coupling, const std::vector<double>& block_norms,
+              const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
+              const std::vector<double>& group_weights, double rate, double single_group_residual,
+              const std::vector<double>& module_factors)
+      : rate_(rate), proof_alpha_(network.alpha()), module_factors_(module_factors), rates_(metrics.rates) {
+    const int p = network.module_count();
+    module_norms_ = ModuleEulerNormsUp(network, metrics);
+    module_part_ = *std::max_element(module_norms_.begin(), module_norms_.end());
+    coupling_part_ = CouplingEulerNormUp(coupling, block_norms, p, groups, group_weights);
+    norm_ = Up(module_part_ + coupling_part_);
+    module_factors_.resize(p, contraction_internal::rigorous::kInfinity);
+    const bool finite = std::isfinite(module_part_) && std::isfinite(coupling_part_);
+    // The module route needs all coupling inside one metric-skew group (or none).
+    module_route_ = finite && (groups.size() == 1 || coupling_part_ == 0);
+    if (module_route_ && groups.size() == 1 && p > 1 && single_group_residual > 0) {
+      double mu = contraction_internal::rigorous::kInfinity;
+      for (double m : metrics.min_eigenvalues) mu = std::min(mu, m);
+      if (!(mu > 0) || !std::isfinite(single_group_residual)) module_route_ = false;
+      else slack_ = Up(single_group_residual / Down(2.0 * mu));
+    }
+    // The comparison route ignores skew structure, so it only helps across several groups.
+    if (finite && groups.size() > 1 && coupling_part_ > 0) weighted_blocks_ = WeightedBlockNorms(coupling, block_norms, p, groups, group_weights);
+  }
+
+  double norm() const { return norm_; }
+  bool uses_module_proofs() const {
+    return std::any_of(module_factors_.begin(), module_factors_.end(), [](double f) { return f < 1; });
+  }
+
+  // The rate route alone: EulerFactorUp(alpha, rate, k2).
+  double RateRouteAt(double alpha) const { return EulerFactorUp(alpha, rate_, norm_); }
+
+  // The best of the module and comparison routes at step alpha (+inf where neither applies).
+  double StructuredRoutesAt(double alpha) const {
+    double best = contraction_internal::rigorous::kInfinity;
+    if (module_route_) best = std::min(best, ModuleRouteAt(alpha));
+    if (weighted_blocks_.size() > 0) best = std::min(best, ComparisonRouteAt(alpha));
+    return best;
+  }
+
+ private:
+  // c_i >= the module's Euler factor at alpha: its own rate route, or its verified discrete proof
+  // at the model's alpha carried to a smaller step by I + a J = (1 - t) I + t (I + alpha J), t = a / alpha.
+  double ModuleFactorAt(int i, double alpha) const {
+    double c = EulerFactorUp(alpha, rates_[i], module_norms_[i]);
+    const double proven = module_factors_[i];
+    if (proven < 1 && alpha <= proof_alpha_) {
+      const double t = alpha == proof_alpha_ ? 1.0 : Down(alpha / proof_alpha_);
+      c = std::min(c, alpha == proof_alpha_ ? proven : Up(1.0 - Down(t * Down(1.0 - proven))));
+    }
+    return c;
+  }
+
+  // d+ = P d + alpha L d, P = blkdiag((1 - alpha) I + alpha W_i D_i), <d, L d>_M <= s ||d||^2:
+  //   c^2 <= max_i c_i^2 + 2 alpha (1 - alpha) s + 2 alpha^2 max_i k_i l + alpha^2 l^2.
+  double ModuleRouteAt(double alpha) const {
+    double worst_square = 0;
+    for (std::size_t i = 0; i < module_norms_.size(); ++i) {
+      const double c = ModuleFactorAt(static_cast<int>(i), alpha);
+      if (!std::isfinite(c)) return contraction_internal::rigorous::kInfinity;
+      worst_square = std::max(worst_square, Up(c * c));
+    }
+    const double alpha_squared = Up(alpha * alpha);
+    const double square = Up(Up(Up(worst_square + Up(Up(2.0 * Up(alpha * Up(1.0 - alpha))) * slack_)) +
+                                Up(Up(2.0 * alpha_squared) * Up(module_part_ * coupling_part_))) +
+                             Up(alpha_squared * Up(coupling_part_ * coupling_part_)));
+    return contraction_internal::rigorous::SqrtUp(square);
+  }
+
+  // With n_i = ||d_i||_{M_i}: n+ <= (diag(c_i) + alpha N) n entrywise (N_ij >= the block norms), so
+  // in the weighted metric the factor is ||P^1/2 (diag(c) + alpha N) P^-1/2||_2 (nonnegative matrix).
+  double ComparisonRouteAt(double alpha) const {
+    const Eigen::Index p = weighted_blocks_.rows();
+    Eigen::MatrixXd d(p, p);
+    for (Eigen::Index j = 0; j < p; ++j)
+      for (Eigen::Index i = 0; i < p; ++i) d(i, j) = weighted_blocks_(i, j) == 0 ? 0.0 : Up(alpha * weighted_blocks_(i, j));
+    for (Eigen::Index i = 0; i < p; ++i) {
+      const double c = ModuleFactorAt(static_cast<int>(i), alpha);
+      if (!std::isfinite(c)) return contraction_internal::rigorous::kInfinity;
+      d(i, i) = Up(d(i, i) + c);
+    }
+    return contraction_internal::rigorous::NonnegativeNormUp(d, PerronGuess(d));
+  }
+
+  // The top singular vector of a nonnegative matrix near the identity, where power iteration is slow.
+  static Eigen::VectorXd PerronGuess(const Eigen::MatrixXd& d) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(d.transpose() * d);
+    if (eigen.info() != Eigen::Success) return Eigen::VectorXd::Ones(d.cols());
+    return eigen.eigenvectors().col(d.cols() - 1).cwiseAbs();
+  }
+
+  double rate_, proof_alpha_;
+  std::vector<double> module_factors_, rates_, module_norms_;
+  double module_part_ = 0, coupling_part_ = 0, norm_ = 0, slack_ = 0;
+  bool module_route_ = false;
+  Eigen::MatrixXd weighted_blocks_;
+};
+
+// The largest alpha in (known, 1] the routes prove by bisection (a factor < 1 at alpha proves
+// every smaller step, so the search needs no monotonicity: `known` is always proven).
+template <typename FactorAt>
+double SearchLargestAlpha(const FactorAt& factor_at, double known) {
+  if (known >= 1.0) return known;
+  if (factor_at(1.0) < 1) return 1.0;
+  double low = known, high = 1.0;
+  for (int step = 0; step < 40 && high - low > 1e-7 * high; ++step) {
+    const double middle = 0.5 * (low + high);
+    (factor_at(middle) < 1 ? low : high) = middle;
+  }
+  return low;
+}
+
+}  // namespace
+
 EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, const std::vector<double>& block_norms,
                         const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
                         const std::vector<double>& group_weights, double rate, double single_group_residual,
                         const std::vector<double>& module_factors) {
-  const int p = network.module_count();
   const double alpha = network.alpha();
-  const std::vector<double> module_norms = ModuleEulerNormsUp(network, metrics);
-  const double module_part = *std::max_element(module_norms.begin(), module_norms.end());
-  const double coupling_part = CouplingEulerNormUp(coupling, block_norms, p, groups, group_weights);
+  const EulerRoutes routes(network, coupling, block_norms, metrics, groups, group_weights, rate, single_group_residual,
+                           module_factors);
   EulerBound bound;
-  bound.norm = Up(module_part + coupling_part);
-  bound.factor = EulerFactorUp(alpha, rate, bound.norm);
+  bound.norm = routes.norm();
+  bound.factor = routes.RateRouteAt(alpha);
   bound.max_alpha = MaxContractingAlpha(rate, bound.norm);
-
-  const bool one_skew_group = groups.size() == 1 || coupling_part == 0;
-  if (!one_skew_group || !std::isfinite(module_part) || !std::isfinite(coupling_part)) return bound;
-  double worst_square = 0;
-  for (int i = 0; i < p; ++i) {
-    double c = EulerFactorUp(alpha, metrics.rates[i], module_norms[i]);
-    if (i < static_cast<int>(module_factors.size())) c = std::min(c, module_factors[i]);
-    if (!std::isfinite(c)) return bound;
-    worst_square = std::max(worst_square, Up(c * c));
-  }
-  double slack = 0;  // s >= <d, L d>_M / ||d||_M^2
-  if (groups.size() == 1 && p > 1 && single_group_residual > 0) {
-    double mu = contraction_internal::rigorous::kInfinity;
-    for (double m : metrics.min_eigenvalues) mu = std::min(mu, m);
-    if (!(mu > 0) || !std::isfinite(single_group_residual)) return bound;
-    slack = Up(single_group_residual / Down(2.0 * mu));
-  }
-  const double alpha_squared = Up(alpha * alpha);
-  const double square = Up(Up(Up(worst_square + Up(Up(2.0 * Up(alpha * Up(1.0 - alpha))) * slack)) +
-                              Up(Up(2.0 * alpha_squared) * Up(module_part * coupling_part))) +
-                           Up(alpha_squared * Up(coupling_part * coupling_part)));
-  const double factor = contraction_internal::rigorous::SqrtUp(square);
-  if (factor < bound.factor) {
-    bound.factor = factor;
+  const double structured = routes.StructuredRoutesAt(alpha);
+  if (structured < bound.factor) {
+    bound.factor = structured;
     bound.module_route = true;
   }
-  if (factor < 1) bound.max_alpha = std::max(bound.max_alpha, alpha);
+  if (bound.factor < 1) bound.max_alpha = std::max(bound.max_alpha, alpha);
+  const double searched = SearchLargestAlpha([&](double a) { return routes.StructuredRoutesAt(a); }, bound.max_alpha);
+  if (searched > bound.max_alpha) {
+    bound.max_alpha = searched;
+    if (routes.uses_module_proofs()) bound.module_route = true;
+  }
   return bound;
+}
+
+double EulerFactorAtUp(const Network& network, const CouplingLookup& coupling, const std::vector<double>& block_norms,
+                       const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
+                       const std::vector<double>& group_weights, double rate, double single_group_residual,
+                       const std::vector<double>& module_factors, double alpha) {
+  const EulerRoutes routes(network, coupling, block_norms, metrics, groups, group_weights, rate, single_group_residual,
+                           module_factors);
+  return std::min(routes.RateRouteAt(alpha), routes.StructuredRoutesAt(alpha));
 }
 
 double EulerFactorUp(double alpha, double rate, double k2) {

@@ -71,16 +71,22 @@ double EulerCouplingNormUp(const Network& network, const CouplingLookup& couplin
                            const std::vector<double>& block_norms, const ModuleMetrics& metrics,
                            const std::vector<std::vector<int>>& groups, const std::vector<double>& group_weights);
 
-/// The Euler map's factor at the network's alpha, proven by the better of two routes:
+/// The Euler map's factor at the network's alpha, proven by the best of three routes:
 /// - rate route: EulerFactorUp(alpha, rate, k2) with k2 = max_i k_i + l, where
 ///   k_i >= g ||Theta_i W_i D Theta_i^-1|| and l >= ||Theta L Theta^-1|| (weighted metric);
 /// - module route, when all coupling lies inside one metric-skew group (or there is none): with
 ///   d+ = P d + alpha L d, P = blkdiag((1 - alpha) I + alpha W_i D_i) and <d, L d>_M <= s ||d||^2
 ///   (s = residual / (2 lambda_min), 0 for an exactly skew L),
-///     c^2 <= max_i c_i^2 + 2 alpha (1 - alpha) s + 2 alpha^2 max_i k_i l + alpha^2 l^2,
-///   where c_i is the better of the module's own rate route EulerFactorUp(alpha, rate_i, k_i) and
-///   `module_factors[i]` (a verified discrete sector proof, CheckEulerSectorLmi; +inf if none).
+///     c^2 <= max_i c_i^2 + 2 alpha (1 - alpha) s + 2 alpha^2 max_i k_i l + alpha^2 l^2;
+/// - comparison route, when there are several groups: with n_i = ||d_i||_{M_i},
+///   n+ <= (diag(c_i) + alpha N) n entrywise (N the block norms of L), so in the weighted metric
+///     c <= ||P^1/2 (diag(c_i) + alpha N) P^-1/2||_2   (P the group weights of each module);
+/// where c_i is the better of the module's own rate route EulerFactorUp(alpha, rate_i, k_i) and
+/// `module_factors[i]` (a verified discrete sector proof at the model's alpha, CheckEulerSectorLmi;
+/// +inf if none; carried to a smaller step a by c_i(a) <= 1 - (a / alpha)(1 - c_i)).
 /// A factor < 1 at alpha also proves every smaller step: I + a J = (1 - a/alpha) I + (a/alpha)(I + alpha J).
+/// max_alpha is the largest step the routes prove: closed form for the rate route, a bisection on
+/// the other two (EulerFactorAtUp re-proves it).
 struct EulerBound {
   double norm = 0;          ///< k2 of the rate route
   double factor = 0;        ///< proven factor at network.alpha() (+inf when nothing is proven)
@@ -91,6 +97,14 @@ EulerBound EulerBoundUp(const Network& network, const CouplingLookup& coupling, 
                         const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
                         const std::vector<double>& group_weights, double rate, double single_group_residual,
                         const std::vector<double>& module_factors);
+
+/// The best factor the three routes of EulerBoundUp prove at any step `alpha` in (0, 1] (the
+/// network's own alpha is only the step at which `module_factors` were proven). Used to re-prove a
+/// claimed max_alpha.
+double EulerFactorAtUp(const Network& network, const CouplingLookup& coupling, const std::vector<double>& block_norms,
+                       const ModuleMetrics& metrics, const std::vector<std::vector<int>>& groups,
+                       const std::vector<double>& group_weights, double rate, double single_group_residual,
+                       const std::vector<double>& module_factors, double alpha);
 
 /// Rigorous upper bound of the Euler factor c at step alpha in (0, 1] from the continuous rate
 /// and k2 >= ||Theta (W D + L) Theta^-1||: the better of

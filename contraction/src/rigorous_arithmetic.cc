@@ -176,7 +176,7 @@ double WeightedNormUp(const Eigen::Ref<const Eigen::MatrixXd>& metric_a,
 double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n) {
   if (n.size() == 0 || n.isZero(0.0)) return 0;
   if (!AllFinite(n) || (n.array() < 0).any()) return kInfinity;
-  // Power iteration on N^T N for a Perron-like vector, then made strictly positive.
+  // Power iteration on N^T N for a Perron-like vector.
   Eigen::VectorXd v = Eigen::VectorXd::Ones(n.cols());
   for (int iteration = 0; iteration < 60; ++iteration) {
     Eigen::VectorXd next = n.transpose() * (n * v);
@@ -184,6 +184,16 @@ double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n) {
     if (!(scale > 0) || !std::isfinite(scale)) break;
     v = next / scale;
   }
+  return NonnegativeNormUp(n, v);
+}
+
+double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n, const Eigen::Ref<const Eigen::VectorXd>& guess) {
+  if (n.size() == 0 || n.isZero(0.0)) return 0;
+  if (!AllFinite(n) || (n.array() < 0).any() || guess.size() != n.cols() || !AllFinite(guess)) return kInfinity;
+  // Made strictly positive, then the Collatz-Wielandt bound holds for any such vector.
+  Eigen::VectorXd v = guess.cwiseAbs();
+  if (!(v.maxCoeff() > 0)) v.setOnes();
+  v /= v.maxCoeff();
   const double floor = 1e-9 * v.maxCoeff();
   for (Eigen::Index i = 0; i < v.size(); ++i) v(i) = std::max(v(i), floor) + floor;
   // Rigorous (N^T (N v))_i / v_i with upward rounding (all terms nonnegative).

@@ -63,5 +63,8 @@ double WeightedNormUp(const Eigen::Ref<const Eigen::MatrixXd>& metric_a,
 /// Rigorous upper bound of ||n||_2 for an entrywise nonnegative matrix: the Collatz-Wielandt
 /// bound max_i (N^T N v)_i / v_i with v from a power iteration, rounded upward.
 double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n);
+/// The same bound from a caller's guess of the top right singular vector (any vector is sound:
+/// it is made strictly positive; a good guess only makes the bound tight). +inf on a size mismatch.
+double NonnegativeNormUp(const Eigen::Ref<const Eigen::MatrixXd>& n, const Eigen::Ref<const Eigen::VectorXd>& guess);
 
 }  // namespace roro::contraction_internal::rigorous

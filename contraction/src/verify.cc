@@ -161,7 +161,11 @@ CertificateCheck CheckCertificateClaims(const Network& network, const Certificat
       if (!(c.discrete_factor < 1)) return Fail("discrete factor " + Number(c.discrete_factor) + " is not < 1");
       check.proven_factor = bound.factor;
     }
-    if (c.max_alpha > 0 && !(c.max_alpha <= bound.max_alpha || (c.max_alpha <= 1 && EulerFactorUp(c.max_alpha, c.rate, bound.norm) < 1)))
+    if (c.max_alpha > 0 &&
+        !(c.max_alpha <= bound.max_alpha ||
+          (c.max_alpha <= 1 && EulerFactorAtUp(network, coupling, block_norms, module_metrics, c.coupling_groups,
+                                               c.group_weights, c.rate, single_group_residual, module_factors,
+                                               c.max_alpha) < 1)))
       return Fail("max_alpha " + Number(c.max_alpha) + " does not give a proven Euler factor < 1");
   }
   check.ok = true;
