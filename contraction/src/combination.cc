@@ -242,10 +242,8 @@ class EulerRoutes {
   double ModuleFactorAt(int i, double alpha) const {
     double c = EulerFactorUp(alpha, rates_[i], module_norms_[i]);
     const double proven = module_factors_[i];
-    if (proven < 1 && alpha <= proof_alpha_) {
-      const double t = alpha == proof_alpha_ ? 1.0 : Down(alpha / proof_alpha_);
-      c = std::min(c, alpha == proof_alpha_ ? proven : Up(1.0 - Down(t * Down(1.0 - proven))));
-    }
+    if (proven < 1 && alpha <= proof_alpha_)
+      c = std::min(c, alpha == proof_alpha_ ? proven : Up(1.0 - Down(Down(alpha / proof_alpha_) * Down(1.0 - proven))));
     return c;
   }
 

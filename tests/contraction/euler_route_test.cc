@@ -16,6 +16,7 @@
 #include "roro/topology/topologies.h"
 #include "support/test_support.h"
 #include "overall_metric.h"
+#include "sampled_euler_factor.h"
 // Private units of roro_contraction (include path from roro_contraction_internal).
 #include "euler_module_proof.h"
 #include "module_proofs.h"
@@ -48,28 +49,7 @@ Network InhibitoryNetwork(int modules, int size, double alpha, std::uint64_t see
 }
 
 using testing::OverallMetric;
-
-// Largest ||I + alpha J||_M over sampled slopes D (vertices, one module at a time, interior).
-double WorstSampledEulerFactor(const Network& network, const Eigen::MatrixXd& m, Rng& rng, int samples) {
-  const int n = network.state_size();
-  const double g = network.slope_bound();
-  const Eigen::MatrixXd w = network.DenseWeights();
-  const Eigen::MatrixXd l = network.DenseCoupling();
-  double worst = 0;
-  for (int s = 0; s < samples; ++s) {
-    Eigen::VectorXd d(n);
-    for (int i = 0; i < n; ++i) {
-      const double u = rng.Uniform();
-      d(i) = s == 0 ? g : s == 1 ? 0.0 : s % 3 == 0 ? g * u : (u < 0.5 ? 0.0 : g);
-    }
-    const Eigen::MatrixXd step =
-        Eigen::MatrixXd::Identity(n, n) + network.alpha() * (-Eigen::MatrixXd::Identity(n, n) + w * d.asDiagonal() + l);
-    Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> solver(step.transpose() * m * step, m,
-                                                                     Eigen::EigenvaluesOnly);
-    worst = std::max(worst, std::sqrt(std::max(0.0, solver.eigenvalues().maxCoeff())));
-  }
-  return worst;
-}
+using testing::WorstSampledEulerFactor;
 
 TEST(EulerRoute, InhibitoryNetworkIsCertifiedAtAlphaPointOne) {
   for (std::uint64_t seed = 0; seed < 3; ++seed) {
@@ -84,7 +64,7 @@ TEST(EulerRoute, InhibitoryNetworkIsCertifiedAtAlphaPointOne) {
     EXPECT_GE(c.max_alpha, network.alpha());
     const Eigen::MatrixXd m = OverallMetric(c, network.state_size());
     Rng rng(seed + 5);
-    EXPECT_LE(WorstSampledEulerFactor(network, m, rng, 300), c.discrete_factor * (1 + 1e-9));
+    EXPECT_LE(WorstSampledEulerFactor(network, m, network.alpha(), rng, 300), c.discrete_factor * (1 + 1e-9));
     // Two trajectories under one drive approach each other at least at the claimed factor.
     const int n = network.state_size();
     const Eigen::MatrixXd w = network.DenseWeights(), l = network.DenseCoupling();
@@ -122,7 +102,7 @@ TEST(EulerRoute, StronglyInhibitoryPairContractsAtOneMinusAlpha) {
   ASSERT_EQ(result.verdict, Verdict::kCertified) << result.reason;
   EXPECT_LE(result.certificate.discrete_factor, 0.9 + 1e-6);
   Rng rng(3);
-  EXPECT_LE(WorstSampledEulerFactor(network, result.certificate.modules[0].DenseMetric(), rng, 200),
+  EXPECT_LE(WorstSampledEulerFactor(network, result.certificate.modules[0].DenseMetric(), network.alpha(), rng, 200),
             result.certificate.discrete_factor * (1 + 1e-9));
 }
 
